@@ -1,0 +1,1 @@
+//! Federation harness: arrives with the federation issue.

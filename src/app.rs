@@ -1,0 +1,87 @@
+//! Composition root: the shared state, the routers merged, the workers spawned.
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use tokio::sync::Notify;
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::mail::Mailer;
+use crate::media::MediaStore;
+
+/// Shared by every handler and worker; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: Db,
+    pub media: Arc<MediaStore>,
+    pub mailer: Arc<Mailer>,
+    /// Wakes job workers when a transaction queued work.
+    pub jobs_notify: Arc<Notify>,
+}
+
+impl AppState {
+    /// Opens the database (running migrations) and the data directories.
+    pub async fn open(settings: Settings) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&settings.data_dir)?;
+        let db = Db::connect(&settings.database_url()).await?;
+        db.migrate().await?;
+        let media = MediaStore::new(settings.data_dir.join("media"))?;
+        let mailer = Mailer::from_settings(&settings)?;
+        Ok(Self {
+            settings: Arc::new(settings),
+            db,
+            media: Arc::new(media),
+            mailer: Arc::new(mailer),
+            jobs_notify: Arc::new(Notify::new()),
+        })
+    }
+
+    /// Call after committing a transaction that queued jobs.
+    pub fn wake_jobs(&self) {
+        self.jobs_notify.notify_waiters();
+    }
+}
+
+/// Every route of the node.
+pub fn router(state: AppState) -> Router {
+    let limit = state.settings.limits.max_body_bytes;
+    Router::new()
+        .merge(crate::api::routes())
+        .merge(crate::web::routes())
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves on an already-bound listener until the process ends; starts the job workers.
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+    crate::jobs::spawn_workers(state.clone());
+    let app = router(state);
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

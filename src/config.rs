@@ -1,0 +1,168 @@
+//! Settings from `config/default.toml`, the file in `KHUB_CONFIG`, and `KHUB_*` variables.
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+/// The built-in defaults: the commented file shipped in `config/`.
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+/// Who may register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RegistrationMode {
+    Open,
+    Approval,
+    Invite,
+    Closed,
+}
+
+impl RegistrationMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Approval => "approval",
+            Self::Invite => "invite",
+            Self::Closed => "closed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Limits {
+    pub max_status_chars: usize,
+    pub max_media_attachments: usize,
+    pub max_image_bytes: usize,
+    pub max_document_bytes: usize,
+    pub max_avatar_bytes: usize,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MailSettings {
+    pub from: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_username: String,
+    pub smtp_password: String,
+    pub smtp_security: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobSettings {
+    pub workers: usize,
+    pub lease_seconds: i64,
+    pub retry_base_seconds: i64,
+    pub max_attempts: i32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub domain: String,
+    pub bind: String,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub allow_http: bool,
+    pub registration: RegistrationMode,
+    pub site_name: String,
+    pub site_description: String,
+    pub contact_email: String,
+    pub secure_cookies: bool,
+    pub limits: Limits,
+    pub mail: MailSettings,
+    pub jobs: JobSettings,
+}
+
+/// A configuration problem, reported as one line naming the key.
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Settings {
+    /// Loads the layered configuration and checks it.
+    pub fn load() -> Result<Self, ConfigError> {
+        let mut builder = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
+        if let Ok(path) = std::env::var("KHUB_CONFIG") {
+            if !std::path::Path::new(&path).is_file() {
+                return Err(ConfigError(format!("KHUB_CONFIG: no such file: {path}")));
+            }
+            builder = builder.add_source(config::File::new(&path, config::FileFormat::Toml));
+        }
+        builder = builder.add_source(
+            config::Environment::with_prefix("KHUB")
+                .prefix_separator("_")
+                .separator("__")
+                .try_parsing(true),
+        );
+        let raw = builder.build().map_err(|e| ConfigError(describe(&e)))?;
+        let settings: Settings = raw.try_deserialize().map_err(|e| ConfigError(describe(&e)))?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, why: &str| Err(ConfigError(format!("{key}: {why}")));
+        if self.domain.is_empty()
+            || self.domain.contains('/')
+            || self.domain.contains(' ')
+            || url::Url::parse(&format!("https://{}/", self.domain)).is_err()
+        {
+            return bad("domain", "must be a host name with an optional port, e.g. khub.example.org");
+        }
+        if self.bind.parse::<std::net::SocketAddr>().is_err() {
+            return bad("bind", "must be an address and port, e.g. 127.0.0.1:8080");
+        }
+        if !self.database_url.is_empty()
+            && !self.database_url.starts_with("sqlite:")
+            && !self.database_url.starts_with("postgres://")
+            && !self.database_url.starts_with("postgresql://")
+        {
+            return bad("database_url", "must start with sqlite: or postgres://");
+        }
+        if !["starttls", "tls", "none"].contains(&self.mail.smtp_security.as_str()) {
+            return bad("mail.smtp_security", "must be starttls, tls or none");
+        }
+        if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
+            return bad("mail.from", "must be an address like \"khub <noreply@example.org>\"");
+        }
+        if self.jobs.workers == 0 || self.jobs.workers > 64 {
+            return bad("jobs.workers", "must be between 1 and 64");
+        }
+        if self.limits.max_status_chars == 0 || self.limits.max_status_chars > 100_000 {
+            return bad("limits.max_status_chars", "must be between 1 and 100000");
+        }
+        Ok(())
+    }
+
+    /// The database URL, defaulting to the SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite://{}?mode=rwc", self.data_dir.join("khub.db").display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    /// `https://domain` (or `http://` in loopback test mode).
+    pub fn base_url(&self) -> String {
+        let scheme = if self.allow_http { "http" } else { "https" };
+        format!("{scheme}://{}", self.domain)
+    }
+}
+
+/// The config crate's messages name the key in different places; make it one line.
+fn describe(e: &config::ConfigError) -> String {
+    let text = e.to_string().replace('\n', " ");
+    match e {
+        config::ConfigError::Type { key: Some(key), .. } => {
+            format!("{key}: {}", text)
+        }
+        config::ConfigError::NotFound(key) => format!("{key}: missing"),
+        _ => text,
+    }
+}

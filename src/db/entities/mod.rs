@@ -1,0 +1,24 @@
+//! sea-orm models only: one file per table.
+pub mod accounts;
+pub mod users;
+pub mod sessions;
+pub mod access_tokens;
+pub mod email_tokens;
+pub mod invites;
+pub mod statuses;
+pub mod status_edits;
+pub mod media_attachments;
+pub mod mentions;
+pub mod status_tags;
+pub mod favourites;
+pub mod bookmarks;
+pub mod collections;
+pub mod collection_items;
+pub mod status_pins;
+pub mod follows;
+pub mod follow_requests;
+pub mod blocks;
+pub mod mutes;
+pub mod notifications;
+pub mod jobs;
+pub mod site_settings;

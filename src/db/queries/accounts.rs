@@ -1,0 +1,161 @@
+//! Accounts, users, sessions, tokens, invites and site settings.
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+
+use crate::db::entities::{
+    access_tokens, accounts, email_tokens, invites, sessions, site_settings, users,
+};
+
+pub async fn account_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<accounts::Model>, DbErr> {
+    accounts::Entity::find_by_id(id).one(db).await
+}
+
+pub async fn accounts_by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<accounts::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    accounts::Entity::find().filter(accounts::Column::Id.is_in(ids.iter().copied())).all(db).await
+}
+
+/// A local account by user name, case-insensitively.
+pub async fn local_account_by_username(
+    db: &impl ConnectionTrait,
+    username: &str,
+) -> Result<Option<accounts::Model>, DbErr> {
+    accounts::Entity::find()
+        .filter(accounts::Column::UsernameLower.eq(username.to_lowercase()))
+        .filter(accounts::Column::Domain.is_null())
+        .one(db)
+        .await
+}
+
+pub async fn user_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<users::Model>, DbErr> {
+    users::Entity::find_by_id(id).one(db).await
+}
+
+pub async fn user_by_email(db: &impl ConnectionTrait, email: &str) -> Result<Option<users::Model>, DbErr> {
+    users::Entity::find().filter(users::Column::Email.eq(email.to_lowercase())).one(db).await
+}
+
+/// Users for the admin list, newest first; `pending` keeps those awaiting approval.
+pub async fn list_users(
+    db: &impl ConnectionTrait,
+    pending_only: bool,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<(users::Model, accounts::Model)>, DbErr> {
+    let mut q = users::Entity::find().order_by_desc(users::Column::Id);
+    if pending_only {
+        q = q.filter(users::Column::Approved.eq(false));
+    }
+    let users = q.offset(offset).limit(limit).all(db).await?;
+    let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
+    let accounts = accounts_by_ids(db, &ids).await?;
+    Ok(users
+        .into_iter()
+        .filter_map(|u| {
+            let a = accounts.iter().find(|a| a.id == u.id)?.clone();
+            Some((u, a))
+        })
+        .collect())
+}
+
+pub async fn count_local_users(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    users::Entity::find().count(db).await
+}
+
+pub async fn insert_session(db: &impl ConnectionTrait, s: sessions::Model) -> Result<(), DbErr> {
+    sessions::ActiveModel::from(s).insert(db).await.map(|_| ())
+}
+
+pub async fn session_by_hash(db: &impl ConnectionTrait, hash: &str) -> Result<Option<sessions::Model>, DbErr> {
+    sessions::Entity::find_by_id(hash.to_owned()).one(db).await
+}
+
+pub async fn delete_session(db: &impl ConnectionTrait, hash: &str) -> Result<(), DbErr> {
+    sessions::Entity::delete_by_id(hash.to_owned()).exec(db).await.map(|_| ())
+}
+
+/// Signs a user out everywhere (after a password reset).
+pub async fn delete_sessions_of(db: &impl ConnectionTrait, user_id: i64) -> Result<(), DbErr> {
+    sessions::Entity::delete_many().filter(sessions::Column::UserId.eq(user_id)).exec(db).await.map(|_| ())
+}
+
+pub async fn insert_access_token(db: &impl ConnectionTrait, t: access_tokens::Model) -> Result<(), DbErr> {
+    access_tokens::ActiveModel::from(t).insert(db).await.map(|_| ())
+}
+
+pub async fn access_token_by_hash(
+    db: &impl ConnectionTrait,
+    hash: &str,
+) -> Result<Option<access_tokens::Model>, DbErr> {
+    access_tokens::Entity::find_by_id(hash.to_owned())
+        .filter(access_tokens::Column::RevokedAt.is_null())
+        .one(db)
+        .await
+}
+
+pub async fn insert_email_token(db: &impl ConnectionTrait, t: email_tokens::Model) -> Result<(), DbErr> {
+    email_tokens::ActiveModel::from(t).insert(db).await.map(|_| ())
+}
+
+pub async fn email_token_by_hash(
+    db: &impl ConnectionTrait,
+    hash: &str,
+) -> Result<Option<email_tokens::Model>, DbErr> {
+    email_tokens::Entity::find_by_id(hash.to_owned()).one(db).await
+}
+
+pub async fn mark_email_token_used(db: &impl ConnectionTrait, hash: &str) -> Result<(), DbErr> {
+    email_tokens::Entity::update_many()
+        .col_expr(email_tokens::Column::UsedAt, Expr::value(chrono::Utc::now()))
+        .filter(email_tokens::Column::TokenHash.eq(hash))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+pub async fn insert_invite(db: &impl ConnectionTrait, i: invites::Model) -> Result<(), DbErr> {
+    invites::ActiveModel::from(i).insert(db).await.map(|_| ())
+}
+
+pub async fn invite_by_hash(db: &impl ConnectionTrait, hash: &str) -> Result<Option<invites::Model>, DbErr> {
+    invites::Entity::find().filter(invites::Column::TokenHash.eq(hash)).one(db).await
+}
+
+pub async fn invites_by(db: &impl ConnectionTrait, inviter: i64) -> Result<Vec<invites::Model>, DbErr> {
+    invites::Entity::find()
+        .filter(invites::Column::InviterId.eq(inviter))
+        .order_by_desc(invites::Column::Id)
+        .limit(100)
+        .all(db)
+        .await
+}
+
+pub async fn setting(db: &impl ConnectionTrait, key: &str) -> Result<Option<String>, DbErr> {
+    Ok(site_settings::Entity::find_by_id(key.to_owned()).one(db).await?.map(|s| s.value))
+}
+
+pub async fn set_setting(db: &impl ConnectionTrait, key: &str, value: &str) -> Result<(), DbErr> {
+    let existing = site_settings::Entity::find_by_id(key.to_owned()).one(db).await?;
+    let model = site_settings::ActiveModel { key: Set(key.to_owned()), value: Set(value.to_owned()) };
+    if existing.is_some() {
+        model.update(db).await?;
+    } else {
+        model.insert(db).await?;
+    }
+    Ok(())
+}
+
+/// Local accounts, newest first (the directory and the admin list).
+pub async fn local_accounts(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<accounts::Model>, DbErr> {
+    accounts::Entity::find()
+        .filter(accounts::Column::Domain.is_null())
+        .order_by_desc(accounts::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}

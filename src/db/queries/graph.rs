@@ -1,0 +1,226 @@
+//! The social graph: follows, follow requests, blocks and mutes.
+use sea_orm::sea_query::ExprTrait;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+
+use super::Page;
+use crate::db::entities::{blocks, follow_requests, follows, mutes};
+
+/// What one account is to another, from the first one's side.
+#[derive(Debug, Clone, Default)]
+pub struct RelationshipView {
+    pub following: bool,
+    pub followed_by: bool,
+    pub requested: bool,
+    pub requested_by: bool,
+    pub blocking: bool,
+    pub blocked_by: bool,
+    pub muting: bool,
+    pub muting_notifications: bool,
+    pub showing_reblogs: bool,
+}
+
+pub async fn is_following(db: &impl ConnectionTrait, account: i64, target: i64) -> Result<bool, DbErr> {
+    Ok(follows::Entity::find()
+        .filter(follows::Column::AccountId.eq(account))
+        .filter(follows::Column::TargetAccountId.eq(target))
+        .count(db)
+        .await?
+        > 0)
+}
+
+pub async fn is_blocking(db: &impl ConnectionTrait, account: i64, target: i64) -> Result<bool, DbErr> {
+    Ok(blocks::Entity::find()
+        .filter(blocks::Column::AccountId.eq(account))
+        .filter(blocks::Column::TargetAccountId.eq(target))
+        .count(db)
+        .await?
+        > 0)
+}
+
+/// Whether either account blocks the other.
+pub async fn blocked_either_way(db: &impl ConnectionTrait, a: i64, b: i64) -> Result<bool, DbErr> {
+    Ok(blocks::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(blocks::Column::AccountId.eq(a).and(blocks::Column::TargetAccountId.eq(b)))
+                .add(blocks::Column::AccountId.eq(b).and(blocks::Column::TargetAccountId.eq(a))),
+        )
+        .count(db)
+        .await?
+        > 0)
+}
+
+pub async fn relationship(db: &impl ConnectionTrait, me: i64, other: i64) -> Result<RelationshipView, DbErr> {
+    let follow = follows::Entity::find()
+        .filter(follows::Column::AccountId.eq(me))
+        .filter(follows::Column::TargetAccountId.eq(other))
+        .one(db)
+        .await?;
+    let mute = mutes::Entity::find()
+        .filter(mutes::Column::AccountId.eq(me))
+        .filter(mutes::Column::TargetAccountId.eq(other))
+        .one(db)
+        .await?;
+    Ok(RelationshipView {
+        following: follow.is_some(),
+        showing_reblogs: follow.as_ref().map(|f| f.show_reblogs).unwrap_or(false),
+        followed_by: is_following(db, other, me).await?,
+        requested: has_request(db, me, other).await?,
+        requested_by: has_request(db, other, me).await?,
+        blocking: is_blocking(db, me, other).await?,
+        blocked_by: is_blocking(db, other, me).await?,
+        muting: mute.is_some(),
+        muting_notifications: mute.map(|m| m.notifications).unwrap_or(false),
+    })
+}
+
+pub async fn has_request(db: &impl ConnectionTrait, account: i64, target: i64) -> Result<bool, DbErr> {
+    Ok(follow_requests::Entity::find()
+        .filter(follow_requests::Column::AccountId.eq(account))
+        .filter(follow_requests::Column::TargetAccountId.eq(target))
+        .count(db)
+        .await?
+        > 0)
+}
+
+pub async fn insert_follow(db: &impl ConnectionTrait, id: i64, account: i64, target: i64) -> Result<(), DbErr> {
+    if is_following(db, account, target).await? {
+        return Ok(());
+    }
+    follows::ActiveModel {
+        id: Set(id),
+        account_id: Set(account),
+        target_account_id: Set(target),
+        show_reblogs: Set(true),
+        created_at: Set(chrono::Utc::now()),
+    }
+    .insert(db)
+    .await
+    .map(|_| ())
+}
+
+pub async fn delete_follow(db: &impl ConnectionTrait, account: i64, target: i64) -> Result<u64, DbErr> {
+    Ok(follows::Entity::delete_many()
+        .filter(follows::Column::AccountId.eq(account))
+        .filter(follows::Column::TargetAccountId.eq(target))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+pub async fn insert_follow_request(db: &impl ConnectionTrait, id: i64, account: i64, target: i64) -> Result<(), DbErr> {
+    if has_request(db, account, target).await? {
+        return Ok(());
+    }
+    follow_requests::ActiveModel {
+        id: Set(id),
+        account_id: Set(account),
+        target_account_id: Set(target),
+        created_at: Set(chrono::Utc::now()),
+    }
+    .insert(db)
+    .await
+    .map(|_| ())
+}
+
+pub async fn delete_follow_request(db: &impl ConnectionTrait, account: i64, target: i64) -> Result<u64, DbErr> {
+    Ok(follow_requests::Entity::delete_many()
+        .filter(follow_requests::Column::AccountId.eq(account))
+        .filter(follow_requests::Column::TargetAccountId.eq(target))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// Pending requests to follow `target`, newest first.
+pub async fn follow_requests_to(db: &impl ConnectionTrait, target: i64, page: Page) -> Result<Vec<follow_requests::Model>, DbErr> {
+    let mut q = follow_requests::Entity::find().filter(follow_requests::Column::TargetAccountId.eq(target));
+    for c in page.conditions(super::col("follow_requests", "id")) {
+        q = q.filter(c);
+    }
+    q.order_by_desc(follow_requests::Column::Id).limit(page.limit).all(db).await
+}
+
+pub async fn insert_block(db: &impl ConnectionTrait, id: i64, account: i64, target: i64) -> Result<(), DbErr> {
+    if is_blocking(db, account, target).await? {
+        return Ok(());
+    }
+    blocks::ActiveModel {
+        id: Set(id),
+        account_id: Set(account),
+        target_account_id: Set(target),
+        created_at: Set(chrono::Utc::now()),
+    }
+    .insert(db)
+    .await
+    .map(|_| ())
+}
+
+pub async fn delete_block(db: &impl ConnectionTrait, account: i64, target: i64) -> Result<(), DbErr> {
+    blocks::Entity::delete_many()
+        .filter(blocks::Column::AccountId.eq(account))
+        .filter(blocks::Column::TargetAccountId.eq(target))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+pub async fn insert_mute(db: &impl ConnectionTrait, id: i64, account: i64, target: i64, notifications: bool) -> Result<(), DbErr> {
+    delete_mute(db, account, target).await?;
+    mutes::ActiveModel {
+        id: Set(id),
+        account_id: Set(account),
+        target_account_id: Set(target),
+        notifications: Set(notifications),
+        created_at: Set(chrono::Utc::now()),
+    }
+    .insert(db)
+    .await
+    .map(|_| ())
+}
+
+pub async fn delete_mute(db: &impl ConnectionTrait, account: i64, target: i64) -> Result<(), DbErr> {
+    mutes::Entity::delete_many()
+        .filter(mutes::Column::AccountId.eq(account))
+        .filter(mutes::Column::TargetAccountId.eq(target))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+pub async fn is_muting(db: &impl ConnectionTrait, account: i64, target: i64) -> Result<Option<mutes::Model>, DbErr> {
+    mutes::Entity::find()
+        .filter(mutes::Column::AccountId.eq(account))
+        .filter(mutes::Column::TargetAccountId.eq(target))
+        .one(db)
+        .await
+}
+
+pub async fn followers_count(db: &impl ConnectionTrait, account: i64) -> Result<u64, DbErr> {
+    follows::Entity::find().filter(follows::Column::TargetAccountId.eq(account)).count(db).await
+}
+
+pub async fn following_count(db: &impl ConnectionTrait, account: i64) -> Result<u64, DbErr> {
+    follows::Entity::find().filter(follows::Column::AccountId.eq(account)).count(db).await
+}
+
+/// Followers of `account` (follow rows, newest first).
+pub async fn followers(db: &impl ConnectionTrait, account: i64, page: Page) -> Result<Vec<follows::Model>, DbErr> {
+    let mut q = follows::Entity::find().filter(follows::Column::TargetAccountId.eq(account));
+    for c in page.conditions(super::col("follows", "id")) {
+        q = q.filter(c);
+    }
+    q.order_by_desc(follows::Column::Id).limit(page.limit).all(db).await
+}
+
+/// Accounts `account` follows (follow rows, newest first).
+pub async fn following(db: &impl ConnectionTrait, account: i64, page: Page) -> Result<Vec<follows::Model>, DbErr> {
+    let mut q = follows::Entity::find().filter(follows::Column::AccountId.eq(account));
+    for c in page.conditions(super::col("follows", "id")) {
+        q = q.filter(c);
+    }
+    q.order_by_desc(follows::Column::Id).limit(page.limit).all(db).await
+}

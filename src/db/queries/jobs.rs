@@ -1,0 +1,75 @@
+//! The jobs table: enqueue, claim with a lease, finish, retry.
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
+    PaginatorTrait, QueryFilter, Set,
+};
+
+use super::statuses::statement;
+use crate::db::entities::jobs;
+
+pub async fn enqueue(db: &impl ConnectionTrait, kind: &str, payload: &serde_json::Value) -> Result<i64, DbErr> {
+    let id = crate::ids::next_id();
+    let now = chrono::Utc::now();
+    jobs::ActiveModel {
+        id: Set(id),
+        kind: Set(kind.to_owned()),
+        payload: Set(payload.to_string()),
+        run_at: Set(now),
+        attempts: Set(0),
+        locked_until: Set(None),
+        locked_by: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(id)
+}
+
+/// Claims the next due job for `worker` until `lease` from now. On PostgreSQL the row is taken
+/// with `FOR UPDATE SKIP LOCKED`, so concurrent processes never claim the same job; on SQLite
+/// the single writer makes the UPDATE atomic.
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    worker: &str,
+    lease: chrono::Duration,
+) -> Result<Option<jobs::Model>, DbErr> {
+    let now = chrono::Utc::now();
+    let until = now + lease;
+    let backend = db.get_database_backend();
+    let lock = if backend == DbBackend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+    let sql = format!(
+        "UPDATE jobs SET locked_until = ?, locked_by = ?, attempts = attempts + 1 \
+         WHERE id = (SELECT id FROM jobs WHERE run_at <= ? AND (locked_until IS NULL OR locked_until < ?) \
+         ORDER BY run_at LIMIT 1{lock}) RETURNING *"
+    );
+    let stmt = statement(backend, &sql, vec![until.into(), worker.into(), now.into(), now.into()]);
+    jobs::Model::find_by_statement(stmt).one(db).await
+}
+
+pub async fn finish(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
+    jobs::Entity::delete_by_id(id).exec(db).await.map(|_| ())
+}
+
+/// Puts a failed job back for a later attempt.
+pub async fn retry_later(
+    db: &impl ConnectionTrait,
+    id: i64,
+    run_at: chrono::DateTime<chrono::Utc>,
+    error: &str,
+) -> Result<(), DbErr> {
+    jobs::Entity::update_many()
+        .col_expr(jobs::Column::RunAt, Expr::value(run_at))
+        .col_expr(jobs::Column::LockedUntil, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
+        .col_expr(jobs::Column::LockedBy, Expr::value(Option::<String>::None))
+        .col_expr(jobs::Column::LastError, Expr::value(error.chars().take(2000).collect::<String>()))
+        .filter(jobs::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+pub async fn queue_depth(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    jobs::Entity::find().count(db).await
+}

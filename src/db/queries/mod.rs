@@ -1,0 +1,50 @@
+//! All SQL lives here, as functions over `&impl ConnectionTrait` so they compose in a transaction.
+pub mod accounts;
+pub mod graph;
+pub mod jobs;
+pub mod notifications;
+pub mod statuses;
+
+use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
+
+/// A page request in Mastodon's terms: ids bound the page, `min_id` reads upwards.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    pub max_id: Option<i64>,
+    pub since_id: Option<i64>,
+    pub min_id: Option<i64>,
+    pub limit: u64,
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Self { max_id: None, since_id: None, min_id: None, limit: 20 }
+    }
+}
+
+impl Page {
+    /// The conditions this page puts on an id column.
+    pub fn conditions(&self, col: SimpleExpr) -> Vec<SimpleExpr> {
+        let mut out = Vec::new();
+        if let Some(max) = self.max_id {
+            out.push(col.clone().lt(max));
+        }
+        if let Some(since) = self.since_id {
+            out.push(col.clone().gt(since));
+        }
+        if let Some(min) = self.min_id {
+            out.push(col.gt(min));
+        }
+        out
+    }
+
+    /// Ascending when reading forwards from `min_id` (the results are reversed afterwards).
+    pub fn ascending(&self) -> bool {
+        self.min_id.is_some()
+    }
+}
+
+/// A column of a table, for raw expressions.
+pub fn col(table: &'static str, column: &'static str) -> SimpleExpr {
+    Expr::col((sea_orm::sea_query::Alias::new(table), sea_orm::sea_query::Alias::new(column))).into()
+}

@@ -1,0 +1,115 @@
+//! Notifications.
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+
+use super::Page;
+use crate::db::entities::notifications;
+
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    account: i64,
+    from: i64,
+    kind: &str,
+    status: Option<i64>,
+) -> Result<(), DbErr> {
+    notifications::ActiveModel {
+        id: Set(crate::ids::next_id()),
+        account_id: Set(account),
+        from_account_id: Set(from),
+        kind: Set(kind.to_owned()),
+        status_id: Set(status),
+        read: Set(false),
+        created_at: Set(chrono::Utc::now()),
+    }
+    .insert(db)
+    .await
+    .map(|_| ())
+}
+
+/// Removes notifications that an undone action caused (an unfavourite, an unfollow).
+pub async fn delete_matching(
+    db: &impl ConnectionTrait,
+    account: i64,
+    from: i64,
+    kind: &str,
+    status: Option<i64>,
+) -> Result<(), DbErr> {
+    let mut q = notifications::Entity::delete_many()
+        .filter(notifications::Column::AccountId.eq(account))
+        .filter(notifications::Column::FromAccountId.eq(from))
+        .filter(notifications::Column::Kind.eq(kind));
+    if let Some(s) = status {
+        q = q.filter(notifications::Column::StatusId.eq(s));
+    }
+    q.exec(db).await.map(|_| ())
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    account: i64,
+    kinds: Option<&[String]>,
+    exclude: Option<&[String]>,
+    page: Page,
+) -> Result<Vec<notifications::Model>, DbErr> {
+    let mut q = notifications::Entity::find().filter(notifications::Column::AccountId.eq(account));
+    if let Some(k) = kinds {
+        q = q.filter(notifications::Column::Kind.is_in(k.iter().cloned()));
+    }
+    if let Some(k) = exclude {
+        q = q.filter(notifications::Column::Kind.is_not_in(k.iter().cloned()));
+    }
+    for c in page.conditions(super::col("notifications", "id")) {
+        q = q.filter(c);
+    }
+    let mut rows = if page.ascending() {
+        q.order_by_asc(notifications::Column::Id).limit(page.limit).all(db).await?
+    } else {
+        q.order_by_desc(notifications::Column::Id).limit(page.limit).all(db).await?
+    };
+    if page.ascending() {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+pub async fn by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<notifications::Model>, DbErr> {
+    notifications::Entity::find_by_id(id).one(db).await
+}
+
+pub async fn unread_count(db: &impl ConnectionTrait, account: i64) -> Result<u64, DbErr> {
+    notifications::Entity::find()
+        .filter(notifications::Column::AccountId.eq(account))
+        .filter(notifications::Column::Read.eq(false))
+        .count(db)
+        .await
+}
+
+pub async fn mark_all_read(db: &impl ConnectionTrait, account: i64) -> Result<(), DbErr> {
+    notifications::Entity::update_many()
+        .col_expr(notifications::Column::Read, Expr::value(true))
+        .filter(notifications::Column::AccountId.eq(account))
+        .filter(notifications::Column::Read.eq(false))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+pub async fn dismiss(db: &impl ConnectionTrait, account: i64, id: i64) -> Result<u64, DbErr> {
+    Ok(notifications::Entity::delete_many()
+        .filter(notifications::Column::AccountId.eq(account))
+        .filter(notifications::Column::Id.eq(id))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+pub async fn clear(db: &impl ConnectionTrait, account: i64) -> Result<(), DbErr> {
+    notifications::Entity::delete_many()
+        .filter(notifications::Column::AccountId.eq(account))
+        .exec(db)
+        .await
+        .map(|_| ())
+}

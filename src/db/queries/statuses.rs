@@ -1,0 +1,557 @@
+//! Statuses and what hangs off them: media, mentions, tags, edits, favourites, bookmarks, pins,
+//! collections; and the timelines, which take their visibility filter from `service::visibility`.
+use std::collections::HashMap;
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, Value,
+};
+
+use super::Page;
+use crate::db::entities::{
+    bookmarks, collection_items, collections, favourites, media_attachments, mentions, status_edits,
+    status_pins, status_tags, statuses,
+};
+
+/// A SQL fragment with `?` placeholders and its values.
+#[derive(Debug, Clone, Default)]
+pub struct SqlFilter {
+    pub sql: String,
+    pub values: Vec<Value>,
+}
+
+impl SqlFilter {
+    pub fn new(sql: impl Into<String>, values: Vec<Value>) -> Self {
+        Self { sql: sql.into(), values }
+    }
+}
+
+/// Builds a statement from `?` placeholders, numbering them for PostgreSQL.
+pub fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
+    let sql = if backend == DbBackend::Postgres {
+        let mut out = String::with_capacity(sql.len() + 16);
+        let mut n = 0;
+        for ch in sql.chars() {
+            if ch == '?' {
+                n += 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+            } else {
+                out.push(ch);
+            }
+        }
+        out
+    } else {
+        sql.to_owned()
+    };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// Runs `SELECT s.* FROM statuses s WHERE <filters> ORDER BY s.id <dir> LIMIT n`.
+pub async fn select_statuses(
+    db: &impl ConnectionTrait,
+    filters: Vec<SqlFilter>,
+    page: Page,
+) -> Result<Vec<statuses::Model>, DbErr> {
+    let mut sql = String::from("SELECT s.* FROM statuses s WHERE 1=1");
+    let mut values = Vec::new();
+    for f in filters {
+        sql.push_str(" AND (");
+        sql.push_str(&f.sql);
+        sql.push(')');
+        values.extend(f.values);
+    }
+    if let Some(max) = page.max_id {
+        sql.push_str(" AND s.id < ?");
+        values.push(max.into());
+    }
+    if let Some(since) = page.since_id {
+        sql.push_str(" AND s.id > ?");
+        values.push(since.into());
+    }
+    if let Some(min) = page.min_id {
+        sql.push_str(" AND s.id > ?");
+        values.push(min.into());
+    }
+    sql.push_str(if page.ascending() { " ORDER BY s.id ASC" } else { " ORDER BY s.id DESC" });
+    sql.push_str(&format!(" LIMIT {}", page.limit));
+    let stmt = statement(db.get_database_backend(), &sql, values);
+    let mut rows = statuses::Model::find_by_statement(stmt).all(db).await?;
+    if page.ascending() {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+pub async fn status_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<statuses::Model>, DbErr> {
+    statuses::Entity::find_by_id(id).one(db).await
+}
+
+pub async fn statuses_by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<statuses::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    statuses::Entity::find().filter(statuses::Column::Id.is_in(ids.iter().copied())).all(db).await
+}
+
+/// Every status in a thread, oldest first (bounded).
+pub async fn thread(db: &impl ConnectionTrait, thread_id: i64, limit: u64) -> Result<Vec<statuses::Model>, DbErr> {
+    statuses::Entity::find()
+        .filter(statuses::Column::ThreadId.eq(thread_id))
+        .filter(statuses::Column::ReblogOfId.is_null())
+        .order_by_asc(statuses::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+pub async fn reblog_by(db: &impl ConnectionTrait, account: i64, status: i64) -> Result<Option<statuses::Model>, DbErr> {
+    statuses::Entity::find()
+        .filter(statuses::Column::AccountId.eq(account))
+        .filter(statuses::Column::ReblogOfId.eq(status))
+        .one(db)
+        .await
+}
+
+pub async fn reblogs_of(db: &impl ConnectionTrait, status: i64) -> Result<Vec<statuses::Model>, DbErr> {
+    statuses::Entity::find().filter(statuses::Column::ReblogOfId.eq(status)).all(db).await
+}
+
+pub async fn count_statuses(db: &impl ConnectionTrait, account: i64) -> Result<u64, DbErr> {
+    statuses::Entity::find().filter(statuses::Column::AccountId.eq(account)).count(db).await
+}
+
+pub async fn count_all_local_statuses(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    statuses::Entity::find().filter(statuses::Column::Uri.is_null()).count(db).await
+}
+
+pub async fn last_status_at(db: &impl ConnectionTrait, account: i64) -> Result<Option<chrono::DateTime<chrono::Utc>>, DbErr> {
+    Ok(statuses::Entity::find()
+        .filter(statuses::Column::AccountId.eq(account))
+        .order_by_desc(statuses::Column::Id)
+        .one(db)
+        .await?
+        .map(|s| s.created_at))
+}
+
+pub async fn media_for_statuses(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<media_attachments::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    media_attachments::Entity::find()
+        .filter(media_attachments::Column::StatusId.is_in(ids.iter().copied()))
+        .order_by_asc(media_attachments::Column::Position)
+        .all(db)
+        .await
+}
+
+pub async fn media_by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<media_attachments::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    media_attachments::Entity::find().filter(media_attachments::Column::Id.is_in(ids.iter().copied())).all(db).await
+}
+
+pub async fn media_by_file_name(db: &impl ConnectionTrait, name: &str) -> Result<Option<media_attachments::Model>, DbErr> {
+    media_attachments::Entity::find().filter(media_attachments::Column::FileName.eq(name)).one(db).await
+}
+
+pub async fn insert_media(db: &impl ConnectionTrait, m: media_attachments::Model) -> Result<(), DbErr> {
+    media_attachments::ActiveModel::from(m).insert(db).await.map(|_| ())
+}
+
+pub async fn update_media_description(db: &impl ConnectionTrait, id: i64, description: &str) -> Result<(), DbErr> {
+    media_attachments::Entity::update_many()
+        .col_expr(media_attachments::Column::Description, Expr::value(description))
+        .filter(media_attachments::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Attaches media to a status in the given order.
+pub async fn attach_media(db: &impl ConnectionTrait, status: i64, ids: &[i64]) -> Result<(), DbErr> {
+    for (pos, id) in ids.iter().enumerate() {
+        media_attachments::Entity::update_many()
+            .col_expr(media_attachments::Column::StatusId, Expr::value(status))
+            .col_expr(media_attachments::Column::Position, Expr::value(pos as i32))
+            .filter(media_attachments::Column::Id.eq(*id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Detaches media no longer on a status (after an edit); returns nothing, the files stay until
+/// the status is deleted so that the edit history keeps its pictures.
+pub async fn detach_media_except(db: &impl ConnectionTrait, status: i64, keep: &[i64]) -> Result<(), DbErr> {
+    media_attachments::Entity::update_many()
+        .col_expr(media_attachments::Column::StatusId, Expr::value(Option::<i64>::None))
+        .filter(media_attachments::Column::StatusId.eq(status))
+        .filter(media_attachments::Column::Id.is_not_in(keep.iter().copied()))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+pub async fn mentions_for(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<mentions::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    mentions::Entity::find().filter(mentions::Column::StatusId.is_in(ids.iter().copied())).all(db).await
+}
+
+pub async fn is_mentioned(db: &impl ConnectionTrait, status: i64, account: i64) -> Result<bool, DbErr> {
+    Ok(mentions::Entity::find()
+        .filter(mentions::Column::StatusId.eq(status))
+        .filter(mentions::Column::AccountId.eq(account))
+        .count(db)
+        .await?
+        > 0)
+}
+
+pub async fn tags_for(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<status_tags::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    status_tags::Entity::find().filter(status_tags::Column::StatusId.is_in(ids.iter().copied())).all(db).await
+}
+
+/// Replaces a status's mentions and tags.
+pub async fn set_mentions_and_tags(
+    db: &impl ConnectionTrait,
+    status: i64,
+    mention_ids: &[i64],
+    tags: &[String],
+) -> Result<(), DbErr> {
+    mentions::Entity::delete_many().filter(mentions::Column::StatusId.eq(status)).exec(db).await?;
+    status_tags::Entity::delete_many().filter(status_tags::Column::StatusId.eq(status)).exec(db).await?;
+    for account in mention_ids {
+        mentions::ActiveModel {
+            id: sea_orm::Set(crate::ids::next_id()),
+            status_id: sea_orm::Set(status),
+            account_id: sea_orm::Set(*account),
+        }
+        .insert(db)
+        .await?;
+    }
+    for tag in tags {
+        status_tags::ActiveModel {
+            id: sea_orm::Set(crate::ids::next_id()),
+            status_id: sea_orm::Set(status),
+            tag: sea_orm::Set(tag.clone()),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn insert_edit(db: &impl ConnectionTrait, e: status_edits::Model) -> Result<(), DbErr> {
+    status_edits::ActiveModel::from(e).insert(db).await.map(|_| ())
+}
+
+pub async fn edits_of(db: &impl ConnectionTrait, status: i64) -> Result<Vec<status_edits::Model>, DbErr> {
+    status_edits::Entity::find()
+        .filter(status_edits::Column::StatusId.eq(status))
+        .order_by_asc(status_edits::Column::Id)
+        .all(db)
+        .await
+}
+
+#[derive(Debug, FromQueryResult)]
+struct CountRow {
+    id: i64,
+    n: i64,
+}
+
+/// Counts per status: `(replies, reblogs, favourites)`.
+pub async fn counts(db: &impl ConnectionTrait, ids: &[i64]) -> Result<HashMap<i64, (i64, i64, i64)>, DbErr> {
+    let mut out: HashMap<i64, (i64, i64, i64)> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let placeholders = vec!["?"; ids.len()].join(",");
+    let backend = db.get_database_backend();
+    let values: Vec<Value> = ids.iter().map(|i| (*i).into()).collect();
+    let queries = [
+        format!("SELECT in_reply_to_id AS id, COUNT(*) AS n FROM statuses WHERE in_reply_to_id IN ({placeholders}) GROUP BY in_reply_to_id"),
+        format!("SELECT reblog_of_id AS id, COUNT(*) AS n FROM statuses WHERE reblog_of_id IN ({placeholders}) GROUP BY reblog_of_id"),
+        format!("SELECT status_id AS id, COUNT(*) AS n FROM favourites WHERE status_id IN ({placeholders}) GROUP BY status_id"),
+    ];
+    for (which, sql) in queries.iter().enumerate() {
+        let rows = CountRow::find_by_statement(statement(backend, sql, values.clone())).all(db).await?;
+        for r in rows {
+            let e = out.entry(r.id).or_default();
+            match which {
+                0 => e.0 = r.n,
+                1 => e.1 = r.n,
+                _ => e.2 = r.n,
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Of `ids`, those the account has favourited, reblogged, bookmarked, pinned.
+pub async fn viewer_flags(
+    db: &impl ConnectionTrait,
+    account: i64,
+    ids: &[i64],
+) -> Result<(Vec<i64>, Vec<i64>, Vec<i64>, Vec<i64>), DbErr> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let favs = favourites::Entity::find()
+        .filter(favourites::Column::AccountId.eq(account))
+        .filter(favourites::Column::StatusId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| f.status_id)
+        .collect();
+    let reblogs = statuses::Entity::find()
+        .filter(statuses::Column::AccountId.eq(account))
+        .filter(statuses::Column::ReblogOfId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|s| s.reblog_of_id)
+        .collect();
+    let marks = bookmarks::Entity::find()
+        .filter(bookmarks::Column::AccountId.eq(account))
+        .filter(bookmarks::Column::StatusId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|b| b.status_id)
+        .collect();
+    let pins = status_pins::Entity::find()
+        .filter(status_pins::Column::AccountId.eq(account))
+        .filter(status_pins::Column::StatusId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|b| b.status_id)
+        .collect();
+    Ok((favs, reblogs, marks, pins))
+}
+
+pub async fn favourite(db: &impl ConnectionTrait, account: i64, status: i64) -> Result<bool, DbErr> {
+    let exists = favourites::Entity::find()
+        .filter(favourites::Column::AccountId.eq(account))
+        .filter(favourites::Column::StatusId.eq(status))
+        .count(db)
+        .await?
+        > 0;
+    if exists {
+        return Ok(false);
+    }
+    favourites::ActiveModel {
+        id: sea_orm::Set(crate::ids::next_id()),
+        account_id: sea_orm::Set(account),
+        status_id: sea_orm::Set(status),
+        created_at: sea_orm::Set(chrono::Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    Ok(true)
+}
+
+pub async fn unfavourite(db: &impl ConnectionTrait, account: i64, status: i64) -> Result<(), DbErr> {
+    favourites::Entity::delete_many()
+        .filter(favourites::Column::AccountId.eq(account))
+        .filter(favourites::Column::StatusId.eq(status))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+pub async fn bookmark(db: &impl ConnectionTrait, account: i64, status: i64) -> Result<(), DbErr> {
+    let exists = bookmarks::Entity::find()
+        .filter(bookmarks::Column::AccountId.eq(account))
+        .filter(bookmarks::Column::StatusId.eq(status))
+        .count(db)
+        .await?
+        > 0;
+    if exists {
+        return Ok(());
+    }
+    bookmarks::ActiveModel {
+        id: sea_orm::Set(crate::ids::next_id()),
+        account_id: sea_orm::Set(account),
+        status_id: sea_orm::Set(status),
+        created_at: sea_orm::Set(chrono::Utc::now()),
+    }
+    .insert(db)
+    .await
+    .map(|_| ())
+}
+
+pub async fn unbookmark(db: &impl ConnectionTrait, account: i64, status: i64) -> Result<(), DbErr> {
+    bookmarks::Entity::delete_many()
+        .filter(bookmarks::Column::AccountId.eq(account))
+        .filter(bookmarks::Column::StatusId.eq(status))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// The account's bookmarks, newest first (paged by bookmark id).
+pub async fn bookmarks_of(db: &impl ConnectionTrait, account: i64, page: Page) -> Result<Vec<bookmarks::Model>, DbErr> {
+    let mut q = bookmarks::Entity::find().filter(bookmarks::Column::AccountId.eq(account));
+    for c in page.conditions(super::col("bookmarks", "id")) {
+        q = q.filter(c);
+    }
+    let mut rows = if page.ascending() {
+        q.order_by_asc(bookmarks::Column::Id).limit(page.limit).all(db).await?
+    } else {
+        q.order_by_desc(bookmarks::Column::Id).limit(page.limit).all(db).await?
+    };
+    if page.ascending() {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// The account's favourites, newest first (paged by favourite id).
+pub async fn favourites_of(db: &impl ConnectionTrait, account: i64, page: Page) -> Result<Vec<favourites::Model>, DbErr> {
+    let mut q = favourites::Entity::find().filter(favourites::Column::AccountId.eq(account));
+    for c in page.conditions(super::col("favourites", "id")) {
+        q = q.filter(c);
+    }
+    q.order_by_desc(favourites::Column::Id).limit(page.limit).all(db).await
+}
+
+pub async fn pin(db: &impl ConnectionTrait, account: i64, status: i64) -> Result<(), DbErr> {
+    let exists = status_pins::Entity::find()
+        .filter(status_pins::Column::AccountId.eq(account))
+        .filter(status_pins::Column::StatusId.eq(status))
+        .count(db)
+        .await?
+        > 0;
+    if exists {
+        return Ok(());
+    }
+    status_pins::ActiveModel {
+        id: sea_orm::Set(crate::ids::next_id()),
+        account_id: sea_orm::Set(account),
+        status_id: sea_orm::Set(status),
+        created_at: sea_orm::Set(chrono::Utc::now()),
+    }
+    .insert(db)
+    .await
+    .map(|_| ())
+}
+
+pub async fn unpin(db: &impl ConnectionTrait, account: i64, status: i64) -> Result<(), DbErr> {
+    status_pins::Entity::delete_many()
+        .filter(status_pins::Column::AccountId.eq(account))
+        .filter(status_pins::Column::StatusId.eq(status))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+pub async fn pins_of(db: &impl ConnectionTrait, account: i64) -> Result<Vec<i64>, DbErr> {
+    Ok(status_pins::Entity::find()
+        .filter(status_pins::Column::AccountId.eq(account))
+        .order_by_desc(status_pins::Column::Id)
+        .limit(20)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| p.status_id)
+        .collect())
+}
+
+pub async fn collections_of(db: &impl ConnectionTrait, account: i64) -> Result<Vec<collections::Model>, DbErr> {
+    collections::Entity::find()
+        .filter(collections::Column::AccountId.eq(account))
+        .order_by_asc(collections::Column::Name)
+        .limit(500)
+        .all(db)
+        .await
+}
+
+pub async fn collection_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<collections::Model>, DbErr> {
+    collections::Entity::find_by_id(id).one(db).await
+}
+
+pub async fn insert_collection(db: &impl ConnectionTrait, c: collections::Model) -> Result<(), DbErr> {
+    collections::ActiveModel::from(c).insert(db).await.map(|_| ())
+}
+
+pub async fn delete_collection(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
+    collection_items::Entity::delete_many().filter(collection_items::Column::CollectionId.eq(id)).exec(db).await?;
+    collections::Entity::delete_by_id(id).exec(db).await.map(|_| ())
+}
+
+pub async fn add_to_collection(db: &impl ConnectionTrait, collection: i64, status: i64, note: &str) -> Result<(), DbErr> {
+    let exists = collection_items::Entity::find()
+        .filter(collection_items::Column::CollectionId.eq(collection))
+        .filter(collection_items::Column::StatusId.eq(status))
+        .count(db)
+        .await?
+        > 0;
+    if exists {
+        return Ok(());
+    }
+    collection_items::ActiveModel {
+        id: sea_orm::Set(crate::ids::next_id()),
+        collection_id: sea_orm::Set(collection),
+        status_id: sea_orm::Set(status),
+        note: sea_orm::Set(note.to_owned()),
+        created_at: sea_orm::Set(chrono::Utc::now()),
+    }
+    .insert(db)
+    .await
+    .map(|_| ())
+}
+
+pub async fn remove_from_collection(db: &impl ConnectionTrait, collection: i64, status: i64) -> Result<(), DbErr> {
+    collection_items::Entity::delete_many()
+        .filter(collection_items::Column::CollectionId.eq(collection))
+        .filter(collection_items::Column::StatusId.eq(status))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+pub async fn collection_items(db: &impl ConnectionTrait, collection: i64, page: Page) -> Result<Vec<collection_items::Model>, DbErr> {
+    let mut q = collection_items::Entity::find().filter(collection_items::Column::CollectionId.eq(collection));
+    for c in page.conditions(super::col("collection_items", "id")) {
+        q = q.filter(c);
+    }
+    q.order_by_desc(collection_items::Column::Id).limit(page.limit).all(db).await
+}
+
+/// Removes a status and everything that points at it.
+pub async fn delete_status_rows(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
+    mentions::Entity::delete_many().filter(mentions::Column::StatusId.eq(id)).exec(db).await?;
+    status_tags::Entity::delete_many().filter(status_tags::Column::StatusId.eq(id)).exec(db).await?;
+    favourites::Entity::delete_many().filter(favourites::Column::StatusId.eq(id)).exec(db).await?;
+    bookmarks::Entity::delete_many().filter(bookmarks::Column::StatusId.eq(id)).exec(db).await?;
+    status_pins::Entity::delete_many().filter(status_pins::Column::StatusId.eq(id)).exec(db).await?;
+    collection_items::Entity::delete_many().filter(collection_items::Column::StatusId.eq(id)).exec(db).await?;
+    status_edits::Entity::delete_many().filter(status_edits::Column::StatusId.eq(id)).exec(db).await?;
+    crate::db::entities::notifications::Entity::delete_many()
+        .filter(crate::db::entities::notifications::Column::StatusId.eq(id))
+        .exec(db)
+        .await?;
+    statuses::Entity::delete_by_id(id).exec(db).await.map(|_| ())
+}
+
+/// Media files of a status, removed with it (returns the file names to delete after commit).
+pub async fn delete_media_of(db: &impl ConnectionTrait, status: i64) -> Result<Vec<String>, DbErr> {
+    let media = media_attachments::Entity::find()
+        .filter(media_attachments::Column::StatusId.eq(status))
+        .all(db)
+        .await?;
+    media_attachments::Entity::delete_many()
+        .filter(media_attachments::Column::StatusId.eq(status))
+        .exec(db)
+        .await?;
+    Ok(media.into_iter().map(|m| m.file_name).collect())
+}

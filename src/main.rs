@@ -1,0 +1,153 @@
+//! The `khub` command: serve, migrate, admin tasks, configuration check.
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use khub::app::AppState;
+use khub::config::Settings;
+
+#[derive(Parser)]
+#[command(name = "khub", version, about = "A federated expert network for the public sector")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the node (web UI, client API, background jobs).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Administrative tasks.
+    Admin {
+        #[command(subcommand)]
+        task: AdminTask,
+    },
+    /// Configuration tasks.
+    Config {
+        #[command(subcommand)]
+        task: ConfigTask,
+    },
+    /// Seed a database and measure timelines (see docs/benchmarks.md).
+    Bench(khub::bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum AdminTask {
+    /// Create a confirmed, approved member.
+    CreateUser {
+        name: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+        /// Make the member an administrator.
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Print a bearer token (scopes read write follow push) for scripts and tests.
+    Token { name: String },
+}
+
+#[derive(Subcommand)]
+enum ConfigTask {
+    /// Load and check the configuration, then print the effective settings.
+    Check,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KHUB_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let settings = match Settings::load() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("khub: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("khub: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, settings)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("khub: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Config { task: ConfigTask::Check } => {
+            println!("configuration is valid");
+            println!("domain = {}", settings.domain);
+            println!("bind = {}", settings.bind);
+            println!("data_dir = {}", settings.data_dir.display());
+            println!("database = {}", if settings.database_url.is_empty() { "sqlite (data_dir/khub.db)" } else { "as configured" });
+            println!("registration = {}", settings.registration.as_str());
+            println!("mail = {}", if settings.mail.smtp_host.is_empty() { "files in data_dir/mail" } else { "smtp" });
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            AppState::open(settings).await?;
+            println!("migrations applied");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve => {
+            let bind = settings.bind.clone();
+            let state = AppState::open(settings).await?;
+            let listener = tokio::net::TcpListener::bind(&bind).await?;
+            tracing::info!(address = %bind, domain = %state.settings.domain, "khub is serving");
+            khub::app::serve(state, listener).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin { task } => {
+            let state = AppState::open(settings).await?;
+            match task {
+                AdminTask::CreateUser { name, email, password, admin } => {
+                    match khub::service::accounts::admin_create_user(&state, &name, &email, &password, admin).await {
+                        Ok(u) => {
+                            println!("created {name} (id {}){}", u.id, if admin { " as administrator" } else { "" });
+                            Ok(ExitCode::SUCCESS)
+                        }
+                        Err(e) => {
+                            eprintln!("khub: {}", e.message);
+                            Ok(ExitCode::from(2))
+                        }
+                    }
+                }
+                AdminTask::Token { name } => {
+                    let Some(account) = khub::db::queries::accounts::local_account_by_username(&state.db.conn, &name).await? else {
+                        eprintln!("khub: no local member named {name}");
+                        return Ok(ExitCode::from(2));
+                    };
+                    let token = khub::service::accounts::create_access_token(
+                        &state,
+                        account.id,
+                        khub::service::accounts::ALL_SCOPES,
+                        "khub admin token",
+                    )
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    println!("{token}");
+                    Ok(ExitCode::SUCCESS)
+                }
+            }
+        }
+        Command::Bench(args) => {
+            khub::bench::run(settings, args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

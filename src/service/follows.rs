@@ -1,0 +1,103 @@
+//! Following, follow requests (locked accounts), blocks and mutes.
+use crate::app::AppState;
+use crate::db::entities::accounts;
+use crate::db::queries::{accounts as aq, graph, notifications as nq};
+use crate::error::{AppError, AppResult};
+
+async fn target(state: &AppState, me: &accounts::Model, id: i64) -> AppResult<accounts::Model> {
+    let t = aq::account_by_id(&state.db.conn, id).await?.ok_or_else(AppError::not_found)?;
+    if t.suspended {
+        return Err(AppError::not_found());
+    }
+    if t.id == me.id {
+        return Err(AppError::forbidden("You cannot do this to yourself"));
+    }
+    Ok(t)
+}
+
+/// Follows an account, or asks to when it is locked. Idempotent.
+pub async fn follow(state: &AppState, me: &accounts::Model, id: i64) -> AppResult<graph::RelationshipView> {
+    let t = target(state, me, id).await?;
+    if graph::blocked_either_way(&state.db.conn, me.id, t.id).await? {
+        return Err(AppError::forbidden("This action is not allowed"));
+    }
+    let tx = state.db.begin_write().await?;
+    if !graph::is_following(&*tx, me.id, t.id).await? {
+        if t.locked {
+            if !graph::has_request(&*tx, me.id, t.id).await? {
+                graph::insert_follow_request(&*tx, crate::ids::next_id(), me.id, t.id).await?;
+                nq::insert(&*tx, t.id, me.id, "follow_request", None).await?;
+            }
+        } else {
+            graph::insert_follow(&*tx, crate::ids::next_id(), me.id, t.id).await?;
+            nq::insert(&*tx, t.id, me.id, "follow", None).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(graph::relationship(&state.db.conn, me.id, t.id).await?)
+}
+
+/// Stops following (or withdraws a request).
+pub async fn unfollow(state: &AppState, me: &accounts::Model, id: i64) -> AppResult<graph::RelationshipView> {
+    let t = target(state, me, id).await?;
+    let tx = state.db.begin_write().await?;
+    graph::delete_follow(&*tx, me.id, t.id).await?;
+    if graph::delete_follow_request(&*tx, me.id, t.id).await? > 0 {
+        nq::delete_matching(&*tx, t.id, me.id, "follow_request", None).await?;
+    }
+    tx.commit().await?;
+    Ok(graph::relationship(&state.db.conn, me.id, t.id).await?)
+}
+
+/// Accepts or rejects someone's request to follow me.
+pub async fn answer_request(state: &AppState, me: &accounts::Model, from: i64, accept: bool) -> AppResult<graph::RelationshipView> {
+    let tx = state.db.begin_write().await?;
+    if graph::delete_follow_request(&*tx, from, me.id).await? == 0 {
+        return Err(AppError::not_found_msg("No such follow request"));
+    }
+    nq::delete_matching(&*tx, me.id, from, "follow_request", None).await?;
+    if accept {
+        graph::insert_follow(&*tx, crate::ids::next_id(), from, me.id).await?;
+        nq::insert(&*tx, me.id, from, "follow", None).await?;
+    }
+    tx.commit().await?;
+    Ok(graph::relationship(&state.db.conn, me.id, from).await?)
+}
+
+/// Blocks an account: both follow directions end.
+pub async fn block(state: &AppState, me: &accounts::Model, id: i64) -> AppResult<graph::RelationshipView> {
+    let t = target(state, me, id).await?;
+    let tx = state.db.begin_write().await?;
+    graph::insert_block(&*tx, crate::ids::next_id(), me.id, t.id).await?;
+    graph::delete_follow(&*tx, me.id, t.id).await?;
+    graph::delete_follow(&*tx, t.id, me.id).await?;
+    graph::delete_follow_request(&*tx, me.id, t.id).await?;
+    graph::delete_follow_request(&*tx, t.id, me.id).await?;
+    tx.commit().await?;
+    Ok(graph::relationship(&state.db.conn, me.id, t.id).await?)
+}
+
+pub async fn unblock(state: &AppState, me: &accounts::Model, id: i64) -> AppResult<graph::RelationshipView> {
+    let t = target(state, me, id).await?;
+    let tx = state.db.begin_write().await?;
+    graph::delete_block(&*tx, me.id, t.id).await?;
+    tx.commit().await?;
+    Ok(graph::relationship(&state.db.conn, me.id, t.id).await?)
+}
+
+/// Mutes an account (hidden from my timelines; optionally from my notifications).
+pub async fn mute(state: &AppState, me: &accounts::Model, id: i64, notifications: bool) -> AppResult<graph::RelationshipView> {
+    let t = target(state, me, id).await?;
+    let tx = state.db.begin_write().await?;
+    graph::insert_mute(&*tx, crate::ids::next_id(), me.id, t.id, notifications).await?;
+    tx.commit().await?;
+    Ok(graph::relationship(&state.db.conn, me.id, t.id).await?)
+}
+
+pub async fn unmute(state: &AppState, me: &accounts::Model, id: i64) -> AppResult<graph::RelationshipView> {
+    let t = target(state, me, id).await?;
+    let tx = state.db.begin_write().await?;
+    graph::delete_mute(&*tx, me.id, t.id).await?;
+    tx.commit().await?;
+    Ok(graph::relationship(&state.db.conn, me.id, t.id).await?)
+}

@@ -1,0 +1,420 @@
+//! Posts: create, edit (keeping history), delete; favourites, boosts, bookmarks and pins.
+use std::collections::HashMap;
+
+use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel, Set};
+
+use super::text::{self, LinkTargets};
+use super::visibility::{self, Visibility};
+use crate::app::AppState;
+use crate::db::entities::{accounts, statuses, status_edits};
+use crate::db::queries::{accounts as aq, graph, notifications as nq, statuses as sq};
+use crate::error::{AppError, AppResult};
+
+/// A post as a member composes it.
+#[derive(Debug, Clone, Default)]
+pub struct Compose {
+    pub text: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    pub visibility: Option<String>,
+    pub in_reply_to_id: Option<i64>,
+    pub media_ids: Vec<i64>,
+    pub language: Option<String>,
+}
+
+/// Checked content ready to store.
+struct Prepared {
+    source: String,
+    html: String,
+    spoiler_text: String,
+    sensitive: bool,
+    mention_ids: Vec<i64>,
+    tags: Vec<String>,
+    media_ids: Vec<i64>,
+}
+
+/// Local accounts mentioned in `source`, with their profile URLs for rendering.
+async fn resolve_mentions(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    source: &str,
+) -> AppResult<(Vec<accounts::Model>, HashMap<String, String>)> {
+    let mut found = Vec::new();
+    let mut links = HashMap::new();
+    for m in text::find_mentions(source).into_iter().take(50) {
+        let local = m.domain.as_deref().is_none_or(|d| d.eq_ignore_ascii_case(&state.settings.domain));
+        if !local {
+            continue; // remote mentions resolve once federation lands
+        }
+        if let Some(acc) = aq::local_account_by_username(db, &m.username).await? {
+            let key = match &m.domain {
+                Some(d) => format!("{}@{}", m.username.to_lowercase(), d),
+                None => m.username.to_lowercase(),
+            };
+            links.insert(key, format!("{}/@{}", state.settings.base_url(), acc.username));
+            if !found.iter().any(|a: &accounts::Model| a.id == acc.id) {
+                found.push(acc);
+            }
+        }
+    }
+    Ok((found, links))
+}
+
+async fn prepare(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    author: &accounts::Model,
+    c: &Compose,
+    existing_media: &[i64],
+) -> AppResult<Prepared> {
+    let limits = &state.settings.limits;
+    let source = c.text.replace("\r\n", "\n").trim().to_owned();
+    if source.is_empty() && c.media_ids.is_empty() {
+        return Err(AppError::unprocessable("Validation failed: Text can't be blank"));
+    }
+    if super::char_len(&source) > limits.max_status_chars {
+        return Err(AppError::unprocessable(format!(
+            "Validation failed: Text is too long (maximum is {} characters)",
+            limits.max_status_chars
+        )));
+    }
+    if super::char_len(&c.spoiler_text) > 500 {
+        return Err(AppError::unprocessable("Validation failed: Content warning is too long (maximum is 500 characters)"));
+    }
+    if c.media_ids.len() > limits.max_media_attachments {
+        return Err(AppError::unprocessable(format!(
+            "Validation failed: Too many attachments (maximum is {})",
+            limits.max_media_attachments
+        )));
+    }
+    let mut unique = c.media_ids.clone();
+    unique.dedup();
+    let media = sq::media_by_ids(db, &unique).await?;
+    for id in &unique {
+        let ok = media.iter().any(|m| {
+            m.id == *id
+                && m.account_id == author.id
+                && (m.kind == "image" || m.kind == "document")
+                && (m.status_id.is_none() || existing_media.contains(id))
+        });
+        if !ok {
+            return Err(AppError::unprocessable(format!("Validation failed: media {id} is not yours or is already used")));
+        }
+    }
+    let (mentioned, links) = resolve_mentions(state, db, &source).await?;
+    let base = state.settings.base_url();
+    let html = text::render(&source, &LinkTargets { base_url: &base, mentions: &links });
+    let spoiler_text = c.spoiler_text.trim().to_owned();
+    Ok(Prepared {
+        html,
+        tags: text::find_hashtags(&source).into_iter().take(30).collect(),
+        mention_ids: mentioned.iter().map(|a| a.id).filter(|id| *id != author.id).collect(),
+        sensitive: c.sensitive || !spoiler_text.is_empty(),
+        spoiler_text,
+        source,
+        media_ids: unique,
+    })
+}
+
+/// Creates a post. The row, its mentions, tags, media and notifications commit together.
+pub async fn create(state: &AppState, author: &accounts::Model, c: Compose) -> AppResult<statuses::Model> {
+    let vis = match c.visibility.as_deref() {
+        None | Some("") => Visibility::Public,
+        Some(v) => Visibility::parse(v)
+            .ok_or_else(|| AppError::unprocessable("Validation failed: visibility must be public, unlisted, private or direct"))?,
+    };
+    if let Some(lang) = &c.language {
+        if lang.len() > 8 || !lang.chars().all(|ch| ch.is_ascii_alphabetic() || ch == '-') {
+            return Err(AppError::unprocessable("Validation failed: language must be an ISO 639 code"));
+        }
+    }
+    let tx = state.db.begin_write().await?;
+    let parent = match c.in_reply_to_id {
+        None => None,
+        Some(pid) => {
+            let p = sq::status_by_id(&*tx, pid).await?.filter(|p| p.reblog_of_id.is_none());
+            match p {
+                Some(p) if visibility::can_read(&*tx, Some(author.id), &p).await? => Some(p),
+                _ => return Err(AppError::not_found_msg("The post you are replying to does not exist")),
+            }
+        }
+    };
+    let p = prepare(state, &*tx, author, &c, &[]).await?;
+    let id = crate::ids::next_id();
+    let now = chrono::Utc::now();
+    let status = statuses::Model {
+        id,
+        account_id: author.id,
+        uri: None,
+        in_reply_to_id: parent.as_ref().map(|p| p.id),
+        in_reply_to_account_id: parent.as_ref().map(|p| p.account_id),
+        reblog_of_id: None,
+        thread_id: parent.as_ref().map(|p| p.thread_id).unwrap_or(id),
+        source: p.source,
+        content: p.html,
+        spoiler_text: p.spoiler_text,
+        sensitive: p.sensitive,
+        visibility: vis.as_str().to_owned(),
+        language: c.language.clone().filter(|l| !l.is_empty()),
+        created_at: now,
+        edited_at: None,
+    };
+    statuses::ActiveModel::from(status.clone()).insert(&*tx).await?;
+    sq::set_mentions_and_tags(&*tx, id, &p.mention_ids, &p.tags).await?;
+    sq::attach_media(&*tx, id, &p.media_ids).await?;
+    // Notify: the parent's author of a reply, and everyone mentioned (once each).
+    let mut notified = Vec::new();
+    for target in &p.mention_ids {
+        if notify_allowed(&*tx, *target, author.id).await? {
+            nq::insert(&*tx, *target, author.id, "mention", Some(id)).await?;
+        }
+        notified.push(*target);
+    }
+    if let Some(parent) = &parent {
+        if parent.account_id != author.id
+            && !notified.contains(&parent.account_id)
+            && vis != Visibility::Direct
+            && notify_allowed(&*tx, parent.account_id, author.id).await?
+            && visibility::can_read(&*tx, Some(parent.account_id), &status).await?
+        {
+            nq::insert(&*tx, parent.account_id, author.id, "mention", Some(id)).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(status)
+}
+
+/// Someone who blocks or mutes (with notifications) the actor hears nothing from them.
+async fn notify_allowed(db: &impl ConnectionTrait, recipient: i64, actor: i64) -> AppResult<bool> {
+    if graph::blocked_either_way(db, recipient, actor).await? {
+        return Ok(false);
+    }
+    Ok(!graph::is_muting(db, recipient, actor).await?.is_some_and(|m| m.notifications))
+}
+
+/// A status the viewer may read, or 404 (also for statuses that exist but are hidden).
+pub async fn readable(state: &AppState, viewer: Option<i64>, id: i64) -> AppResult<statuses::Model> {
+    let s = sq::status_by_id(&state.db.conn, id).await?.ok_or_else(AppError::not_found)?;
+    if !visibility::can_read(&state.db.conn, viewer, &s).await? {
+        return Err(AppError::not_found());
+    }
+    if let Some(orig) = s.reblog_of_id {
+        let o = sq::status_by_id(&state.db.conn, orig).await?.ok_or_else(AppError::not_found)?;
+        if !visibility::can_read(&state.db.conn, viewer, &o).await? {
+            return Err(AppError::not_found());
+        }
+    }
+    Ok(s)
+}
+
+/// One's own status, or 404 / 403.
+async fn own(db: &impl ConnectionTrait, author: i64, id: i64) -> AppResult<statuses::Model> {
+    let s = sq::status_by_id(db, id).await?.ok_or_else(AppError::not_found)?;
+    if s.account_id != author {
+        // Don't reveal that a hidden post exists.
+        if !visibility::can_read(db, Some(author), &s).await? {
+            return Err(AppError::not_found());
+        }
+        return Err(AppError::forbidden("This action is not allowed"));
+    }
+    Ok(s)
+}
+
+/// Edits text, content warning, sensitivity and media; the previous version goes to history.
+pub async fn edit(state: &AppState, author: &accounts::Model, id: i64, c: Compose) -> AppResult<statuses::Model> {
+    let tx = state.db.begin_write().await?;
+    let s = own(&*tx, author.id, id).await?;
+    if s.reblog_of_id.is_some() {
+        return Err(AppError::unprocessable("A boost cannot be edited"));
+    }
+    let old_media: Vec<i64> = sq::media_for_statuses(&*tx, &[id]).await?.into_iter().map(|m| m.id).collect();
+    let p = prepare(state, &*tx, author, &c, &old_media).await?;
+    // The first edit also records the original, so history shows every version.
+    if s.edited_at.is_none() {
+        record_edit(&*tx, &s, &old_media, s.created_at).await?;
+    }
+    let now = chrono::Utc::now();
+    let mut am = s.clone().into_active_model();
+    am.source = Set(p.source);
+    am.content = Set(p.html);
+    am.spoiler_text = Set(p.spoiler_text);
+    am.sensitive = Set(p.sensitive);
+    am.edited_at = Set(Some(now));
+    let updated = am.update(&*tx).await?;
+    // Direct posts keep their audience: editing can add people, never remove them silently.
+    let mut mention_ids = p.mention_ids;
+    if Visibility::of(&s) == Visibility::Direct {
+        for m in sq::mentions_for(&*tx, &[id]).await? {
+            if !mention_ids.contains(&m.account_id) {
+                mention_ids.push(m.account_id);
+            }
+        }
+    }
+    sq::set_mentions_and_tags(&*tx, id, &mention_ids, &p.tags).await?;
+    sq::detach_media_except(&*tx, id, &p.media_ids).await?;
+    sq::attach_media(&*tx, id, &p.media_ids).await?;
+    record_edit(&*tx, &updated, &p.media_ids, now).await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+async fn record_edit(
+    db: &impl ConnectionTrait,
+    s: &statuses::Model,
+    media: &[i64],
+    at: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    sq::insert_edit(
+        db,
+        status_edits::Model {
+            id: crate::ids::next_id(),
+            status_id: s.id,
+            source: s.source.clone(),
+            content: s.content.clone(),
+            spoiler_text: s.spoiler_text.clone(),
+            sensitive: s.sensitive,
+            media_ids: serde_json::to_string(media).unwrap_or_else(|_| "[]".into()),
+            created_at: at,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Deletes one's own status with its boosts, and removes its files after commit.
+pub async fn delete(state: &AppState, author: &accounts::Model, id: i64) -> AppResult<statuses::Model> {
+    let tx = state.db.begin_write().await?;
+    let s = own(&*tx, author.id, id).await?;
+    for boost in sq::reblogs_of(&*tx, id).await? {
+        sq::delete_status_rows(&*tx, boost.id).await?;
+    }
+    let files = sq::delete_media_of(&*tx, id).await?;
+    sq::delete_status_rows(&*tx, id).await?;
+    tx.commit().await?;
+    for f in files {
+        state.media.remove(&f).await;
+    }
+    Ok(s)
+}
+
+/// Favourites a readable status (idempotent); notifies its author.
+pub async fn favourite(state: &AppState, who: &accounts::Model, id: i64) -> AppResult<()> {
+    let s = readable(state, Some(who.id), id).await?;
+    let target = s.reblog_of_id.unwrap_or(s.id);
+    let target_status = sq::status_by_id(&state.db.conn, target).await?.ok_or_else(AppError::not_found)?;
+    let tx = state.db.begin_write().await?;
+    if sq::favourite(&*tx, who.id, target).await?
+        && target_status.account_id != who.id
+        && notify_allowed(&*tx, target_status.account_id, who.id).await?
+    {
+        nq::insert(&*tx, target_status.account_id, who.id, "favourite", Some(target)).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn unfavourite(state: &AppState, who: &accounts::Model, id: i64) -> AppResult<()> {
+    let s = readable(state, Some(who.id), id).await?;
+    let target = s.reblog_of_id.unwrap_or(s.id);
+    let tx = state.db.begin_write().await?;
+    sq::unfavourite(&*tx, who.id, target).await?;
+    if let Some(t) = sq::status_by_id(&*tx, target).await? {
+        nq::delete_matching(&*tx, t.account_id, who.id, "favourite", Some(target)).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Boosts a public or unlisted status; returns the boost (existing or new).
+pub async fn reblog(state: &AppState, who: &accounts::Model, id: i64) -> AppResult<statuses::Model> {
+    let s = readable(state, Some(who.id), id).await?;
+    let original = match s.reblog_of_id {
+        Some(o) => sq::status_by_id(&state.db.conn, o).await?.ok_or_else(AppError::not_found)?,
+        None => s,
+    };
+    let vis = Visibility::of(&original);
+    if !matches!(vis, Visibility::Public | Visibility::Unlisted) {
+        return Err(AppError::unprocessable("Only public and unlisted posts can be boosted"));
+    }
+    let tx = state.db.begin_write().await?;
+    if let Some(existing) = sq::reblog_by(&*tx, who.id, original.id).await? {
+        return Ok(existing);
+    }
+    let id = crate::ids::next_id();
+    let boost = statuses::Model {
+        id,
+        account_id: who.id,
+        uri: None,
+        in_reply_to_id: None,
+        in_reply_to_account_id: None,
+        reblog_of_id: Some(original.id),
+        thread_id: id,
+        source: String::new(),
+        content: String::new(),
+        spoiler_text: String::new(),
+        sensitive: false,
+        visibility: vis.as_str().to_owned(),
+        language: None,
+        created_at: chrono::Utc::now(),
+        edited_at: None,
+    };
+    statuses::ActiveModel::from(boost.clone()).insert(&*tx).await?;
+    if original.account_id != who.id && notify_allowed(&*tx, original.account_id, who.id).await? {
+        nq::insert(&*tx, original.account_id, who.id, "reblog", Some(original.id)).await?;
+    }
+    tx.commit().await?;
+    Ok(boost)
+}
+
+/// Undoes a boost; returns the original status.
+pub async fn unreblog(state: &AppState, who: &accounts::Model, id: i64) -> AppResult<statuses::Model> {
+    let s = readable(state, Some(who.id), id).await?;
+    let original_id = s.reblog_of_id.unwrap_or(s.id);
+    let tx = state.db.begin_write().await?;
+    if let Some(boost) = sq::reblog_by(&*tx, who.id, original_id).await? {
+        sq::delete_status_rows(&*tx, boost.id).await?;
+    }
+    let original = sq::status_by_id(&*tx, original_id).await?.ok_or_else(AppError::not_found)?;
+    nq::delete_matching(&*tx, original.account_id, who.id, "reblog", Some(original_id)).await?;
+    tx.commit().await?;
+    Ok(original)
+}
+
+pub async fn bookmark(state: &AppState, who: &accounts::Model, id: i64, on: bool) -> AppResult<()> {
+    let s = readable(state, Some(who.id), id).await?;
+    let target = s.reblog_of_id.unwrap_or(s.id);
+    let tx = state.db.begin_write().await?;
+    if on {
+        sq::bookmark(&*tx, who.id, target).await?;
+    } else {
+        sq::unbookmark(&*tx, who.id, target).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Pins one's own public or unlisted post to the profile ("showcase").
+pub async fn pin(state: &AppState, who: &accounts::Model, id: i64, on: bool) -> AppResult<()> {
+    let tx = state.db.begin_write().await?;
+    let s = own(&*tx, who.id, id).await?;
+    if on {
+        if s.reblog_of_id.is_some() || !matches!(Visibility::of(&s), Visibility::Public | Visibility::Unlisted) {
+            return Err(AppError::unprocessable("Only your own public or unlisted posts can be pinned"));
+        }
+        if sq::pins_of(&*tx, who.id).await?.len() >= 5 {
+            return Err(AppError::unprocessable("You can pin at most 5 posts"));
+        }
+        sq::pin(&*tx, who.id, id).await?;
+    } else {
+        sq::unpin(&*tx, who.id, id).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The versions of a status, oldest first (the first is the original).
+pub async fn history(state: &AppState, viewer: Option<i64>, id: i64) -> AppResult<(statuses::Model, Vec<status_edits::Model>)> {
+    let s = readable(state, viewer, id).await?;
+    let edits = sq::edits_of(&state.db.conn, id).await?;
+    Ok((s, edits))
+}

@@ -1,0 +1,194 @@
+//! Timelines and lists of posts: home, local, profiles, threads, bookmarks, collections.
+//! Each list takes its visibility filter from `visibility`.
+use crate::app::AppState;
+use crate::db::entities::statuses;
+use crate::db::queries::statuses::{self as sq, SqlFilter};
+use crate::db::queries::{notifications as nq, Page};
+use crate::error::{AppError, AppResult};
+use crate::service::views::{self, NotificationView, StatusView};
+use crate::service::visibility;
+
+fn base_filters(viewer: Option<i64>) -> Vec<SqlFilter> {
+    let mut f = vec![visibility::list_filter(viewer)];
+    if let Some(b) = visibility::block_filter(viewer) {
+        f.push(b);
+    }
+    f
+}
+
+/// Own posts and those of followed accounts (with their boosts), newest first.
+pub async fn home(state: &AppState, viewer: i64, page: Page) -> AppResult<Vec<StatusView>> {
+    let mut f = base_filters(Some(viewer));
+    f.push(SqlFilter::new(
+        "s.account_id = ? OR s.account_id IN (SELECT target_account_id FROM follows WHERE account_id = ?)",
+        vec![viewer.into(), viewer.into()],
+    ));
+    f.push(visibility::mute_filter(viewer));
+    let rows = sq::select_statuses(&state.db.conn, f, page).await?;
+    hydrate(state, Some(viewer), rows).await
+}
+
+/// Public posts by this node's members (no boosts), newest first.
+pub async fn local(state: &AppState, viewer: Option<i64>, page: Page) -> AppResult<Vec<StatusView>> {
+    let mut f = base_filters(viewer);
+    f.push(SqlFilter::new(
+        "s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.uri IS NULL",
+        vec![],
+    ));
+    if let Some(v) = viewer {
+        f.push(visibility::mute_filter(v));
+    }
+    let rows = sq::select_statuses(&state.db.conn, f, page).await?;
+    hydrate(state, viewer, rows).await
+}
+
+/// Which of an account's posts to list.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AccountFilter {
+    pub exclude_replies: bool,
+    pub exclude_reblogs: bool,
+    pub only_media: bool,
+}
+
+/// An account's posts as `viewer` may see them, newest first.
+pub async fn account(
+    state: &AppState,
+    viewer: Option<i64>,
+    account_id: i64,
+    filter: AccountFilter,
+    page: Page,
+) -> AppResult<Vec<StatusView>> {
+    let mut f = base_filters(viewer);
+    f.push(SqlFilter::new("s.account_id = ?", vec![account_id.into()]));
+    if filter.exclude_replies {
+        // Replies to oneself (threads) stay, as on Mastodon.
+        f.push(SqlFilter::new("s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = s.account_id", vec![]));
+    }
+    if filter.exclude_reblogs {
+        f.push(SqlFilter::new("s.reblog_of_id IS NULL", vec![]));
+    }
+    if filter.only_media {
+        f.push(SqlFilter::new("EXISTS (SELECT 1 FROM media_attachments ma WHERE ma.status_id = s.id)", vec![]));
+    }
+    let rows = sq::select_statuses(&state.db.conn, f, page).await?;
+    hydrate(state, viewer, rows).await
+}
+
+/// Public posts with a hashtag, newest first.
+pub async fn tag(state: &AppState, viewer: Option<i64>, tag: &str, page: Page) -> AppResult<Vec<StatusView>> {
+    let mut f = base_filters(viewer);
+    f.push(SqlFilter::new(
+        "s.visibility = 'public' AND EXISTS (SELECT 1 FROM status_tags t WHERE t.status_id = s.id AND t.tag = ?)",
+        vec![tag.to_lowercase().into()],
+    ));
+    let rows = sq::select_statuses(&state.db.conn, f, page).await?;
+    hydrate(state, viewer, rows).await
+}
+
+/// Pinned posts of an account that the viewer may read.
+pub async fn pinned(state: &AppState, viewer: Option<i64>, account_id: i64) -> AppResult<Vec<StatusView>> {
+    let ids = sq::pins_of(&state.db.conn, account_id).await?;
+    let rows = sq::statuses_by_ids(&state.db.conn, &ids).await?;
+    let mut ordered: Vec<statuses::Model> = ids.iter().filter_map(|id| rows.iter().find(|r| r.id == *id).cloned()).collect();
+    ordered = visibility::retain_readable(&state.db.conn, viewer, ordered).await?;
+    hydrate(state, viewer, ordered).await
+}
+
+/// Boosts are shown only if the viewer may read the boosted post too.
+async fn hydrate(state: &AppState, viewer: Option<i64>, rows: Vec<statuses::Model>) -> AppResult<Vec<StatusView>> {
+    let views = views::statuses(&state.db.conn, viewer, rows).await?;
+    let mut out = Vec::with_capacity(views.len());
+    for v in views {
+        if let Some(inner) = &v.reblog {
+            if !visibility::can_read(&state.db.conn, viewer, &inner.status).await? {
+                continue;
+            }
+        }
+        out.push(v);
+    }
+    Ok(out)
+}
+
+/// A thread around a status: its ancestors (oldest first) and descendants (in reply order).
+pub struct Context {
+    pub ancestors: Vec<StatusView>,
+    pub status: StatusView,
+    pub descendants: Vec<StatusView>,
+}
+
+pub async fn context(state: &AppState, viewer: Option<i64>, id: i64) -> AppResult<Context> {
+    let focus = crate::service::statuses::readable(state, viewer, id).await?;
+    if focus.reblog_of_id.is_some() {
+        return Err(AppError::not_found());
+    }
+    let all = sq::thread(&state.db.conn, focus.thread_id, 2000).await?;
+    // Ancestors: follow in_reply_to upwards.
+    let mut ancestors = Vec::new();
+    let mut cursor = focus.in_reply_to_id;
+    while let Some(pid) = cursor {
+        let Some(p) = all.iter().find(|s| s.id == pid) else { break };
+        ancestors.push(p.clone());
+        cursor = p.in_reply_to_id;
+        if ancestors.len() > 200 {
+            break;
+        }
+    }
+    ancestors.reverse();
+    // Descendants: depth-first in reply order.
+    let mut descendants = Vec::new();
+    let mut stack = vec![focus.id];
+    while let Some(parent) = stack.pop() {
+        let mut children: Vec<&statuses::Model> = all.iter().filter(|s| s.in_reply_to_id == Some(parent)).collect();
+        children.sort_by_key(|s| std::cmp::Reverse(s.id));
+        for c in children {
+            stack.push(c.id);
+            descendants.push(c.clone());
+        }
+    }
+    descendants.sort_by_key(|s| s.id);
+    let ancestors = visibility::retain_readable(&state.db.conn, viewer, ancestors).await?;
+    let descendants = visibility::retain_readable(&state.db.conn, viewer, descendants).await?;
+    let mut focus_view = views::statuses(&state.db.conn, viewer, vec![focus]).await?;
+    let status = focus_view.pop().ok_or_else(AppError::not_found)?;
+    Ok(Context {
+        ancestors: views::statuses(&state.db.conn, viewer, ancestors).await?,
+        status,
+        descendants: views::statuses(&state.db.conn, viewer, descendants).await?,
+    })
+}
+
+/// My bookmarks (readable ones), with the bookmark ids for paging.
+pub async fn bookmarks(state: &AppState, viewer: i64, page: Page) -> AppResult<(Vec<StatusView>, Option<i64>, Option<i64>)> {
+    let marks = sq::bookmarks_of(&state.db.conn, viewer, page).await?;
+    let (first, last) = (marks.first().map(|m| m.id), marks.last().map(|m| m.id));
+    let ids: Vec<i64> = marks.iter().map(|m| m.status_id).collect();
+    Ok((by_ids_readable(state, viewer, &ids).await?, first, last))
+}
+
+/// Posts in one of my collections.
+pub async fn collection(state: &AppState, viewer: i64, collection: i64, page: Page) -> AppResult<(Vec<StatusView>, Option<i64>)> {
+    let items = sq::collection_items(&state.db.conn, collection, page).await?;
+    let last = items.last().map(|m| m.id);
+    let ids: Vec<i64> = items.iter().map(|m| m.status_id).collect();
+    Ok((by_ids_readable(state, viewer, &ids).await?, last))
+}
+
+/// Posts by id in the given order, keeping only those the viewer may (still) read.
+pub async fn by_ids_readable(state: &AppState, viewer: i64, ids: &[i64]) -> AppResult<Vec<StatusView>> {
+    let rows = sq::statuses_by_ids(&state.db.conn, ids).await?;
+    let ordered: Vec<statuses::Model> = ids.iter().filter_map(|id| rows.iter().find(|r| r.id == *id).cloned()).collect();
+    let readable = visibility::retain_readable(&state.db.conn, Some(viewer), ordered).await?;
+    hydrate(state, Some(viewer), readable).await
+}
+
+/// My notifications, newest first.
+pub async fn notifications(
+    state: &AppState,
+    viewer: i64,
+    kinds: Option<&[String]>,
+    exclude: Option<&[String]>,
+    page: Page,
+) -> AppResult<Vec<NotificationView>> {
+    let rows = nq::list(&state.db.conn, viewer, kinds, exclude, page).await?;
+    Ok(views::notifications(&state.db.conn, viewer, rows).await?)
+}
