@@ -14,6 +14,8 @@ use crate::media::MediaStore;
 #[derive(Clone)]
 pub struct AppState {
     pub settings: Arc<Settings>,
+    /// `https://domain` (or `http://` in loopback test mode).
+    pub base_url: Arc<str>,
     pub db: Db,
     pub media: Arc<MediaStore>,
     pub mailer: Arc<Mailer>,
@@ -30,12 +32,18 @@ impl AppState {
         let media = MediaStore::new(settings.data_dir.join("media"))?;
         let mailer = Mailer::from_settings(&settings)?;
         Ok(Self {
+            base_url: settings.base_url().into(),
             settings: Arc::new(settings),
             db,
             media: Arc::new(media),
             mailer: Arc::new(mailer),
             jobs_notify: Arc::new(Notify::new()),
         })
+    }
+
+    /// What the JSON mappings need to know about the node.
+    pub fn ctx(&self) -> crate::api::model::Ctx<'_> {
+        crate::api::model::Ctx { base_url: &self.base_url, domain: &self.settings.domain }
     }
 
     /// Call after committing a transaction that queued jobs.

@@ -105,6 +105,16 @@ impl Settings {
         Ok(settings)
     }
 
+    /// The shipped defaults alone, ignoring `KHUB_CONFIG` and the environment (for tests and
+    /// tools that set fields themselves).
+    pub fn from_defaults() -> Result<Self, ConfigError> {
+        let raw = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
+            .build()
+            .map_err(|e| ConfigError(describe(&e)))?;
+        raw.try_deserialize().map_err(|e| ConfigError(describe(&e)))
+    }
+
     fn check(&self) -> Result<(), ConfigError> {
         let bad = |key: &str, why: &str| Err(ConfigError(format!("{key}: {why}")));
         if self.domain.is_empty()

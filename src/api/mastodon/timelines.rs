@@ -1,0 +1,103 @@
+//! Timelines, bookmarks and favourites.
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use crate::api::auth::{AuthUser, MaybeAuth};
+use crate::api::body::{from_fields, lenient, query_map, query_pairs};
+use crate::api::model::status::{Status, status};
+use crate::api::pagination::{PageParams, link_header};
+use crate::app::AppState;
+use crate::db::queries::statuses as sq;
+use crate::error::{AppError, AppResult};
+use crate::service::timelines;
+use crate::service::views::StatusView;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/timelines/home", get(home))
+        .route("/api/v1/timelines/public", get(public))
+        .route("/api/v1/timelines/tag/{tag}", get(tag))
+        .route("/api/v1/bookmarks", get(bookmarks))
+        .route("/api/v1/favourites", get(favourites))
+}
+
+fn params<T: serde::de::DeserializeOwned>(q: &Option<String>) -> AppResult<T> {
+    from_fields(query_map(q.as_deref())).map_err(|e| AppError::bad_request(e.message))
+}
+
+fn answer(state: &AppState, path: &str, q: &Option<String>, list: &[StatusView]) -> (HeaderMap, Json<Vec<Status>>) {
+    let ctx = state.ctx();
+    let headers = link_header(
+        &state.base_url,
+        path,
+        &query_pairs(q.as_deref()),
+        list.first().map(|s| s.status.id),
+        list.last().map(|s| s.status.id),
+    );
+    (headers, Json(list.iter().map(|s| status(&ctx, s, false)).collect()))
+}
+
+async fn home(State(state): State<AppState>, me: AuthUser, RawQuery(q): RawQuery) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
+    me.require("read:statuses")?;
+    let p: PageParams = params(&q)?;
+    let list = timelines::home(&state, me.id(), p.page(20, 40)?).await?;
+    Ok(answer(&state, "/api/v1/timelines/home", &q, &list))
+}
+
+#[derive(Debug, Deserialize)]
+struct PublicParams {
+    #[serde(default, deserialize_with = "lenient::bool")]
+    local: bool,
+    #[serde(default, deserialize_with = "lenient::bool")]
+    remote: bool,
+    #[serde(default, deserialize_with = "lenient::bool")]
+    only_media: bool,
+    #[serde(flatten)]
+    page: PageParams,
+}
+
+async fn public(State(state): State<AppState>, MaybeAuth(viewer): MaybeAuth, RawQuery(q): RawQuery) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
+    let p: PublicParams = params(&q)?;
+    // Until federation lands every post here is local; `remote` is therefore empty.
+    if p.remote {
+        return Ok(answer(&state, "/api/v1/timelines/public", &q, &[]));
+    }
+    let _ = p.local;
+    let mut list = timelines::local(&state, viewer.map(|v| v.id()), p.page.page(20, 40)?).await?;
+    if p.only_media {
+        list.retain(|s| !s.media.is_empty());
+    }
+    Ok(answer(&state, "/api/v1/timelines/public", &q, &list))
+}
+
+async fn tag(State(state): State<AppState>, MaybeAuth(viewer): MaybeAuth, Path(tag): Path<String>, RawQuery(q): RawQuery) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
+    if tag.chars().count() > 100 {
+        return Err(AppError::not_found());
+    }
+    let p: PageParams = params(&q)?;
+    let list = timelines::tag(&state, viewer.map(|v| v.id()), &tag, p.page(20, 40)?).await?;
+    Ok(answer(&state, &format!("/api/v1/timelines/tag/{tag}"), &q, &list))
+}
+
+async fn bookmarks(State(state): State<AppState>, me: AuthUser, RawQuery(q): RawQuery) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
+    me.require("read:bookmarks")?;
+    let p: PageParams = params(&q)?;
+    let (list, first, last) = timelines::bookmarks(&state, me.id(), p.page(20, 40)?).await?;
+    let ctx = state.ctx();
+    let headers = link_header(&state.base_url, "/api/v1/bookmarks", &query_pairs(q.as_deref()), first, last);
+    Ok((headers, Json(list.iter().map(|s| status(&ctx, s, false)).collect())))
+}
+
+async fn favourites(State(state): State<AppState>, me: AuthUser, RawQuery(q): RawQuery) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
+    me.require("read:favourites")?;
+    let p: PageParams = params(&q)?;
+    let favs = sq::favourites_of(&state.db.conn, me.id(), p.page(20, 40)?).await?;
+    let ids: Vec<i64> = favs.iter().map(|f| f.status_id).collect();
+    let list = timelines::by_ids_readable(&state, me.id(), &ids).await?;
+    let ctx = state.ctx();
+    let headers = link_header(&state.base_url, "/api/v1/favourites", &query_pairs(q.as_deref()), favs.first().map(|f| f.id), favs.last().map(|f| f.id));
+    Ok((headers, Json(list.iter().map(|s| status(&ctx, s, false)).collect())))
+}

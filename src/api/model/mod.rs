@@ -1,0 +1,18 @@
+//! The only place that maps read models to Mastodon's JSON entities.
+pub mod account;
+pub mod instance;
+pub mod media;
+pub mod notification;
+pub mod relationship;
+pub mod status;
+
+/// Dates as Mastodon writes them: ISO 8601 with milliseconds, UTC.
+pub fn iso(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// What every mapping needs to know about the node.
+pub struct Ctx<'a> {
+    pub base_url: &'a str,
+    pub domain: &'a str,
+}
