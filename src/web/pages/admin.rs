@@ -1,0 +1,188 @@
+//! The admin pages: members, approvals, site settings and the job queue.
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::Router;
+
+use super::{FormField, OrPage, PageResult, csrf, layout, redirect_with};
+use crate::api::body::ApiForm;
+use crate::app::AppState;
+use crate::db::queries::{accounts as aq, jobs as jq};
+use crate::error::AppError;
+use crate::service::accounts;
+use crate::web::session::{AnonCsrf, WebUser};
+use crate::web::{Layout, render};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(admin))
+        .route("/admin/settings", post(save_settings))
+        .route("/admin/users/{id}/{action}", post(user_action))
+}
+
+pub struct AdminUser {
+    pub id: String,
+    pub username: String,
+    pub email: String,
+    pub role: String,
+    pub status: &'static str,
+    pub reason: String,
+    pub disabled: bool,
+    pub is_self: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin.html")]
+struct AdminPage {
+    layout: Layout,
+    member_count: u64,
+    pending_count: usize,
+    queue_depth: u64,
+    pending: Vec<AdminUser>,
+    users: Vec<AdminUser>,
+    older: Option<String>,
+    errors: Vec<(&'static str, String)>,
+    fields: Vec<FormField>,
+    modes: Vec<(&'static str, &'static str)>,
+    registration: String,
+}
+
+fn require_admin(state: &AppState, user: &WebUser) -> Result<(), axum::response::Response> {
+    if user.is_admin() {
+        Ok(())
+    } else {
+        Err(crate::web::error_page(state, AppError::forbidden("Only administrators can see this page")))
+    }
+}
+
+const USERS_PAGE: u64 = 50;
+
+async fn admin_page(
+    state: &AppState,
+    user: &WebUser,
+    anon: &AnonCsrf,
+    headers: &HeaderMap,
+    offset: u64,
+    form: Option<&ApiForm>,
+    errors: Vec<(&'static str, String)>,
+) -> Result<AdminPage, axum::response::Response> {
+    let db = &state.db.conn;
+    let to_row = |(u, a): (crate::db::entities::users::Model, crate::db::entities::accounts::Model)| AdminUser {
+        id: u.id.to_string(),
+        username: a.username,
+        email: u.email,
+        role: u.role,
+        status: if u.disabled {
+            "Disabled"
+        } else if !u.approved {
+            "Waiting for approval"
+        } else if u.confirmed_at.is_none() {
+            "Email not confirmed"
+        } else {
+            "Active"
+        },
+        reason: u.reason,
+        disabled: u.disabled,
+        is_self: u.id == user.user.id,
+    };
+    let pending: Vec<AdminUser> = aq::list_users(db, true, 0, 100).await.or_page(state)?.into_iter().map(to_row).collect();
+    let users: Vec<AdminUser> = aq::list_users(db, false, offset, USERS_PAGE).await.or_page(state)?.into_iter().map(to_row).collect();
+    let site_name = aq::setting(db, "site_name").await.or_page(state)?.unwrap_or_else(|| state.settings.site_name.clone());
+    let site_description =
+        aq::setting(db, "site_description").await.or_page(state)?.unwrap_or_else(|| state.settings.site_description.clone());
+    let mode = accounts::registration_mode(state).await.or_page(state)?;
+    let value = |k: &str, current: String| form.map(|f| f.text(k)).unwrap_or(current);
+    Ok(AdminPage {
+        layout: layout(state, Some(user), anon, headers, "Administration", "admin").await,
+        member_count: aq::count_local_users(db).await.or_page(state)?,
+        pending_count: pending.len(),
+        queue_depth: jq::queue_depth(db).await.or_page(state)?,
+        older: (users.len() as u64 == USERS_PAGE).then(|| format!("/admin?offset={}", offset + USERS_PAGE)),
+        pending,
+        users,
+        fields: vec![
+            FormField::new("site_name", "Site name", "text").value(&value("site_name", site_name)).errors_from(&errors),
+            FormField::new("site_description", "Description", "textarea")
+                .hint("One or two sentences shown to visitors and apps.")
+                .value(&value("site_description", site_description))
+                .errors_from(&errors),
+        ],
+        errors,
+        modes: vec![
+            ("open", "Anyone can register"),
+            ("approval", "Anyone can ask; an administrator approves"),
+            ("invite", "Only people invited by a member"),
+            ("closed", "No one"),
+        ],
+        registration: form.map(|f| f.text("registration")).unwrap_or_else(|| mode.as_str().to_owned()),
+    })
+}
+
+async fn admin(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> PageResult {
+    require_admin(&state, &user)?;
+    let offset = q.get("offset").and_then(|o| o.parse::<u64>().ok()).unwrap_or(0).min(1_000_000);
+    let page = admin_page(&state, &user, &anon, &headers, offset, None, vec![]).await?;
+    let flash = page.layout.flash.is_some();
+    Ok(render(StatusCode::OK, &page, flash))
+}
+
+async fn save_settings(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, headers: HeaderMap, form: ApiForm) -> PageResult {
+    require_admin(&state, &user)?;
+    csrf(&state, Some(&user), &anon, &form)?;
+    let name = form.text("site_name").trim().to_owned();
+    let description = form.text("site_description").trim().to_owned();
+    let registration = form.text("registration");
+    let mut errors = Vec::new();
+    if name.is_empty() {
+        errors.push(("site_name", "Enter a site name".to_owned()));
+    } else if name.chars().count() > 60 {
+        errors.push(("site_name", "Site name must be 60 characters or fewer".to_owned()));
+    }
+    if description.chars().count() > 500 {
+        errors.push(("site_description", "Description must be 500 characters or fewer".to_owned()));
+    }
+    if !["open", "approval", "invite", "closed"].contains(&registration.as_str()) {
+        errors.push(("registration-open", "Choose who can create an account".to_owned()));
+    }
+    if !errors.is_empty() {
+        let page = admin_page(&state, &user, &anon, &headers, 0, Some(&form), errors).await?;
+        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page, false));
+    }
+    let tx = state.db.begin_write().await.or_page(&state)?;
+    aq::set_setting(&*tx, "site_name", &name).await.or_page(&state)?;
+    aq::set_setting(&*tx, "site_description", &description).await.or_page(&state)?;
+    aq::set_setting(&*tx, "registration", &registration).await.or_page(&state)?;
+    tx.commit().await.or_page(&state)?;
+    Ok(redirect_with(&state, "/admin#settings", "Settings saved"))
+}
+
+async fn user_action(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, Path((id, action)): Path<(String, String)>, form: ApiForm) -> PageResult {
+    require_admin(&state, &user)?;
+    csrf(&state, Some(&user), &anon, &form)?;
+    let id = crate::ids::parse_id(&id).ok_or_else(|| crate::web::error_page(&state, AppError::not_found()))?;
+    let message = match action.as_str() {
+        "approve" => {
+            accounts::decide_approval(&state, &user.user, id, true).await.or_page(&state)?;
+            state.wake_jobs();
+            "Member approved"
+        }
+        "reject" => {
+            accounts::decide_approval(&state, &user.user, id, false).await.or_page(&state)?;
+            "Sign-up rejected"
+        }
+        "disable" => {
+            accounts::set_disabled(&state, &user.user, id, true).await.or_page(&state)?;
+            "Account disabled"
+        }
+        "enable" => {
+            accounts::set_disabled(&state, &user.user, id, false).await.or_page(&state)?;
+            "Account enabled"
+        }
+        _ => return Err(crate::web::error_page(&state, AppError::not_found())),
+    };
+    Ok(redirect_with(&state, "/admin", message))
+}
