@@ -131,3 +131,5 @@ impl AppError {
         Self::new(ErrorKind::NotFound, m)
     }
 }
+
+impl std::error::Error for AppError {}
