@@ -421,7 +421,16 @@ pub async fn favourites_of(db: &impl ConnectionTrait, account: i64, page: Page) 
     for c in page.conditions(super::col("favourites", "id")) {
         q = q.filter(c);
     }
-    q.order_by_desc(favourites::Column::Id).limit(page.limit).all(db).await
+    // min_id reads upwards: the rows right after it, returned newest first like the others.
+    let mut rows = if page.ascending() {
+        q.order_by_asc(favourites::Column::Id).limit(page.limit).all(db).await?
+    } else {
+        q.order_by_desc(favourites::Column::Id).limit(page.limit).all(db).await?
+    };
+    if page.ascending() {
+        rows.reverse();
+    }
+    Ok(rows)
 }
 
 pub async fn pin(db: &impl ConnectionTrait, account: i64, status: i64) -> Result<(), DbErr> {
