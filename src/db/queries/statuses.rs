@@ -276,7 +276,9 @@ pub async fn counts(db: &impl ConnectionTrait, ids: &[i64]) -> Result<HashMap<i6
     let backend = db.get_database_backend();
     let values: Vec<Value> = ids.iter().map(|i| (*i).into()).collect();
     let queries = [
-        format!("SELECT in_reply_to_id AS id, COUNT(*) AS n FROM statuses WHERE in_reply_to_id IN ({placeholders}) GROUP BY in_reply_to_id"),
+        // Only replies everyone may see are counted (as on Mastodon), or the count would
+        // reveal followers-only and direct replies.
+        format!("SELECT in_reply_to_id AS id, COUNT(*) AS n FROM statuses WHERE in_reply_to_id IN ({placeholders}) AND visibility IN ('public','unlisted') GROUP BY in_reply_to_id"),
         format!("SELECT reblog_of_id AS id, COUNT(*) AS n FROM statuses WHERE reblog_of_id IN ({placeholders}) GROUP BY reblog_of_id"),
         format!("SELECT status_id AS id, COUNT(*) AS n FROM favourites WHERE status_id IN ({placeholders}) GROUP BY status_id"),
     ];
