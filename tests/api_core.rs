@@ -939,3 +939,166 @@ async fn a_deleted_post_is_gone_everywhere() {
         .await
         .expect(404);
 }
+
+/// Every paged list pages the same way: `rel="next"` walks down to the oldest, and each page's
+/// `rel="prev"` gives back the page before it (`min_id`: the items right after, not the newest).
+async fn assert_pages_both_ways(api: &common::Api, first: &str, newest_first: &[String]) {
+    let mut pages: Vec<(Vec<String>, Option<String>)> = Vec::new();
+    let mut next = Some(first.to_owned());
+    while let Some(url) = next.take() {
+        let page = api.get(&url).await;
+        let ids = ids_of(page.list());
+        if ids.is_empty() {
+            break;
+        }
+        next = page.link("next");
+        pages.push((ids, page.link("prev")));
+        assert!(
+            pages.len() <= newest_first.len(),
+            "{first}: paging does not end"
+        );
+    }
+    let all: Vec<String> = pages.iter().flat_map(|(ids, _)| ids.clone()).collect();
+    assert_eq!(
+        all, newest_first,
+        "{first}: next links give everything once, newest first"
+    );
+    for n in 1..pages.len() {
+        let prev = pages[n]
+            .1
+            .clone()
+            .unwrap_or_else(|| panic!("{first}: page {n} has no prev link"));
+        let back = ids_of(api.get(&prev).await.list());
+        assert_eq!(back, pages[n - 1].0, "{first}: prev of page {n} ({prev})");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_list_pages_with_link_headers_both_ways() {
+    let node = TestNode::start().await;
+    let alice = node.create_member("alice").await;
+    let lena = node.create_member("lena").await;
+    lena.patch(
+        "/api/v1/accounts/update_credentials",
+        json!({ "locked": true }),
+    )
+    .await
+    .ok();
+    let mut others = Vec::new();
+    for name in ["m1", "m2", "m3", "m4", "m5"] {
+        others.push(node.create_member(name).await);
+    }
+    let mut posts = Vec::new();
+    for n in 1..=5 {
+        posts.push(
+            s(&alice
+                .post_status(json!({ "status": format!("#paging post {n}") }))
+                .await["id"])
+            .to_owned(),
+        );
+    }
+    for (m, p) in others.iter().zip(&posts) {
+        m.post_empty(&format!("/api/v1/accounts/{}/follow", alice.id))
+            .await
+            .ok();
+        alice
+            .post_empty(&format!("/api/v1/accounts/{}/follow", m.id))
+            .await
+            .ok();
+        m.post_empty(&format!("/api/v1/accounts/{}/follow", lena.id))
+            .await
+            .ok();
+        alice
+            .post_empty(&format!("/api/v1/statuses/{p}/favourite"))
+            .await
+            .ok();
+        alice
+            .post_empty(&format!("/api/v1/statuses/{p}/bookmark"))
+            .await
+            .ok();
+    }
+    let newest = |v: &[String]| -> Vec<String> { v.iter().rev().cloned().collect() };
+    let members: Vec<String> = others.iter().map(|m| m.id.clone()).collect();
+    let a = &alice.id;
+
+    assert_pages_both_ways(&alice, "/api/v1/timelines/home?limit=2", &newest(&posts)).await;
+    assert_pages_both_ways(&alice, "/api/v1/timelines/public?limit=2", &newest(&posts)).await;
+    assert_pages_both_ways(
+        &alice,
+        "/api/v1/timelines/tag/paging?limit=2",
+        &newest(&posts),
+    )
+    .await;
+    assert_pages_both_ways(
+        &alice,
+        &format!("/api/v1/accounts/{a}/statuses?limit=2"),
+        &newest(&posts),
+    )
+    .await;
+    assert_pages_both_ways(&alice, "/api/v1/bookmarks?limit=2", &newest(&posts)).await;
+    assert_pages_both_ways(&alice, "/api/v1/favourites?limit=2", &newest(&posts)).await;
+    assert_pages_both_ways(
+        &alice,
+        &format!("/api/v1/accounts/{a}/followers?limit=2"),
+        &newest(&members),
+    )
+    .await;
+    assert_pages_both_ways(
+        &alice,
+        &format!("/api/v1/accounts/{a}/following?limit=2"),
+        &newest(&members),
+    )
+    .await;
+    assert_pages_both_ways(&lena, "/api/v1/follow_requests?limit=2", &newest(&members)).await;
+    let notes = alice.get("/api/v1/notifications?limit=40").await;
+    assert_eq!(notes.list().len(), 5, "five follows");
+    let note_ids = ids_of(notes.list());
+    assert_pages_both_ways(&alice, "/api/v1/notifications?limit=2", &note_ids).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_muted_account_stays_out_of_home_even_when_boosted() {
+    let node = TestNode::start().await;
+    let alice = node.create_member("alice").await;
+    let bob = node.create_member("bob").await;
+    let carol = node.create_member("carol").await;
+    alice
+        .post_empty(&format!("/api/v1/accounts/{}/follow", bob.id))
+        .await
+        .ok();
+    alice
+        .post_empty(&format!("/api/v1/accounts/{}/follow", carol.id))
+        .await
+        .ok();
+    let noisy = carol
+        .post_status(json!({ "status": "So much noise" }))
+        .await;
+    let boost = bob
+        .post_empty(&format!("/api/v1/statuses/{}/reblog", s(&noisy["id"])))
+        .await
+        .ok()
+        .clone();
+    let quiet = bob
+        .post_status(json!({ "status": "Quiet and useful" }))
+        .await;
+    assert_eq!(alice.get("/api/v1/timelines/home").await.list().len(), 3);
+
+    let rel = alice
+        .post_empty(&format!("/api/v1/accounts/{}/mute", carol.id))
+        .await
+        .ok()
+        .clone();
+    assert_eq!(rel["muting"], true);
+    let home = ids_of(alice.get("/api/v1/timelines/home").await.list());
+    assert_eq!(
+        home,
+        vec![s(&quiet["id"]).to_owned()],
+        "neither Carol's post nor Bob's boost of it (boost {})",
+        boost["id"]
+    );
+    // Muting is not blocking: her post can still be opened.
+    alice
+        .get(&format!("/api/v1/statuses/{}", s(&noisy["id"])))
+        .await
+        .ok();
+}

@@ -165,6 +165,29 @@ async fn each_reader_sees_exactly_the_posts_meant_for_them() {
             .as_array()
             .cloned()
             .unwrap_or_default();
+        // Counts do not betray hidden posts either (as on Mastodon: replies_count counts public
+        // and unlisted replies, statuses_count leaves out direct posts).
+        let root_seen = r
+            .api
+            .get(&format!("/api/v1/statuses/{root}"))
+            .await
+            .ok()
+            .clone();
+        f.check(root_seen["replies_count"] == 2, || {
+            format!(
+                "{who:?} sees replies_count {} on the root",
+                root_seen["replies_count"]
+            )
+        });
+        let author = r
+            .api
+            .get(&format!("/api/v1/accounts/{}", alice.id))
+            .await
+            .ok()
+            .clone();
+        f.check(author["statuses_count"] == 4, || {
+            format!("{who:?} sees statuses_count {}", author["statuses_count"])
+        });
         let home = if who == Who::Anonymous {
             r.api.get("/api/v1/timelines/home").await.expect(401);
             None
