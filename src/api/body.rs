@@ -1,5 +1,6 @@
 //! Request bodies as Mastodon accepts them: JSON, form-encoded (with `key[]` arrays) or
 //! multipart. Every rejection is a JSON error with a 4xx status.
+use axum::RequestExt;
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::header::CONTENT_TYPE;
 use serde::de::DeserializeOwned;
@@ -56,20 +57,22 @@ pub async fn read_form<S: Send + Sync>(req: Request, state: &S) -> AppResult<Api
         let mut mp = Multipart::from_request(req, state)
             .await
             .map_err(|e| AppError::bad_request(format!("Invalid multipart body: {e}")))?;
-        while let Some(field) = mp.next_field().await.map_err(|e| body_error(&e.to_string()))? {
+        while let Some(field) = mp.next_field().await.map_err(|e| multipart_error(&e))? {
             let name = field.name().unwrap_or_default().to_owned();
             if let Some(file_name) = field.file_name().map(str::to_owned) {
-                let bytes = field.bytes().await.map_err(|e| body_error(&e.to_string()))?;
+                let bytes = field.bytes().await.map_err(|e| multipart_error(&e))?;
                 if !bytes.is_empty() || !file_name.is_empty() {
                     files.push((name, Upload { bytes: bytes.to_vec(), file_name }));
                 }
             } else {
-                let text = field.text().await.map_err(|e| body_error(&e.to_string()))?;
+                let text = field.text().await.map_err(|e| multipart_error(&e))?;
                 insert_pair(&mut fields, &name, Value::String(text));
             }
         }
     } else {
-        let bytes = axum::body::to_bytes(req.into_body(), usize::MAX)
+        // `with_limited_body` applies `DefaultBodyLimit` (limits.max_body_bytes); a plain
+        // `to_bytes(.., usize::MAX)` would read a body of any size into memory.
+        let bytes = axum::body::to_bytes(req.with_limited_body().into_body(), usize::MAX)
             .await
             .map_err(|e| body_error(&e.to_string()))?;
         if bytes.is_empty() {
@@ -92,6 +95,15 @@ pub async fn read_form<S: Send + Sync>(req: Request, state: &S) -> AppResult<Api
         }
     }
     Ok(ApiForm { fields, files })
+}
+
+/// Multer's messages never say "too large"; its status does (413 for the body limit).
+fn multipart_error(e: &axum::extract::multipart::MultipartError) -> AppError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::too_large("The request body is too large")
+    } else {
+        AppError::bad_request(format!("Could not read the request body: {}", e.body_text()))
+    }
 }
 
 fn body_error(msg: &str) -> AppError {

@@ -75,13 +75,14 @@ pub async fn accounts(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Acco
     let following =
         count(format!("SELECT account_id AS id, COUNT(*) AS n FROM follows WHERE account_id IN ({ph}) GROUP BY account_id"))
             .await?;
+    // Direct posts are left out of the count and the date, as on Mastodon: both are public.
     let posts = count(format!(
-        "SELECT account_id AS id, COUNT(*) AS n FROM statuses WHERE account_id IN ({ph}) GROUP BY account_id"
+        "SELECT account_id AS id, COUNT(*) AS n FROM statuses WHERE account_id IN ({ph}) AND visibility <> 'direct' GROUP BY account_id"
     ))
     .await?;
     let last: HashMap<i64, i64> = LastRow::find_by_statement(sq::statement(
         backend,
-        &format!("SELECT account_id AS id, MAX(id) AS n FROM statuses WHERE account_id IN ({ph}) GROUP BY account_id"),
+        &format!("SELECT account_id AS id, MAX(id) AS n FROM statuses WHERE account_id IN ({ph}) AND visibility <> 'direct' GROUP BY account_id"),
         vals.clone(),
     ))
     .all(db)

@@ -101,7 +101,8 @@ pub fn block_filter(viewer: Option<i64>) -> Option<SqlFilter> {
 /// Hides statuses (and boosts of statuses) by accounts the viewer mutes; for timelines.
 pub fn mute_filter(viewer: i64) -> SqlFilter {
     SqlFilter::new(
-        "NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = ? AND mu.target_account_id = s.account_id)",
+        "NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = ? AND (mu.target_account_id = s.account_id \
+         OR mu.target_account_id = (SELECT r.account_id FROM statuses r WHERE r.id = s.reblog_of_id)))",
         vec![viewer.into()],
     )
 }

@@ -141,7 +141,16 @@ pub async fn follow_requests_to(db: &impl ConnectionTrait, target: i64, page: Pa
     for c in page.conditions(super::col("follow_requests", "id")) {
         q = q.filter(c);
     }
-    q.order_by_desc(follow_requests::Column::Id).limit(page.limit).all(db).await
+    // min_id reads upwards: the rows right after it, returned newest first like the others.
+    let mut rows = if page.ascending() {
+        q.order_by_asc(follow_requests::Column::Id).limit(page.limit).all(db).await?
+    } else {
+        q.order_by_desc(follow_requests::Column::Id).limit(page.limit).all(db).await?
+    };
+    if page.ascending() {
+        rows.reverse();
+    }
+    Ok(rows)
 }
 
 pub async fn insert_block(db: &impl ConnectionTrait, id: i64, account: i64, target: i64) -> Result<(), DbErr> {
@@ -213,7 +222,16 @@ pub async fn followers(db: &impl ConnectionTrait, account: i64, page: Page) -> R
     for c in page.conditions(super::col("follows", "id")) {
         q = q.filter(c);
     }
-    q.order_by_desc(follows::Column::Id).limit(page.limit).all(db).await
+    // min_id reads upwards: the rows right after it, returned newest first like the others.
+    let mut rows = if page.ascending() {
+        q.order_by_asc(follows::Column::Id).limit(page.limit).all(db).await?
+    } else {
+        q.order_by_desc(follows::Column::Id).limit(page.limit).all(db).await?
+    };
+    if page.ascending() {
+        rows.reverse();
+    }
+    Ok(rows)
 }
 
 /// Accounts `account` follows (follow rows, newest first).
@@ -222,5 +240,14 @@ pub async fn following(db: &impl ConnectionTrait, account: i64, page: Page) -> R
     for c in page.conditions(super::col("follows", "id")) {
         q = q.filter(c);
     }
-    q.order_by_desc(follows::Column::Id).limit(page.limit).all(db).await
+    // min_id reads upwards: the rows right after it, returned newest first like the others.
+    let mut rows = if page.ascending() {
+        q.order_by_asc(follows::Column::Id).limit(page.limit).all(db).await?
+    } else {
+        q.order_by_desc(follows::Column::Id).limit(page.limit).all(db).await?
+    };
+    if page.ascending() {
+        rows.reverse();
+    }
+    Ok(rows)
 }

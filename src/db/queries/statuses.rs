@@ -276,7 +276,9 @@ pub async fn counts(db: &impl ConnectionTrait, ids: &[i64]) -> Result<HashMap<i6
     let backend = db.get_database_backend();
     let values: Vec<Value> = ids.iter().map(|i| (*i).into()).collect();
     let queries = [
-        format!("SELECT in_reply_to_id AS id, COUNT(*) AS n FROM statuses WHERE in_reply_to_id IN ({placeholders}) GROUP BY in_reply_to_id"),
+        // Only replies everyone may see are counted (as on Mastodon), or the count would
+        // reveal followers-only and direct replies.
+        format!("SELECT in_reply_to_id AS id, COUNT(*) AS n FROM statuses WHERE in_reply_to_id IN ({placeholders}) AND visibility IN ('public','unlisted') GROUP BY in_reply_to_id"),
         format!("SELECT reblog_of_id AS id, COUNT(*) AS n FROM statuses WHERE reblog_of_id IN ({placeholders}) GROUP BY reblog_of_id"),
         format!("SELECT status_id AS id, COUNT(*) AS n FROM favourites WHERE status_id IN ({placeholders}) GROUP BY status_id"),
     ];
@@ -421,7 +423,16 @@ pub async fn favourites_of(db: &impl ConnectionTrait, account: i64, page: Page) 
     for c in page.conditions(super::col("favourites", "id")) {
         q = q.filter(c);
     }
-    q.order_by_desc(favourites::Column::Id).limit(page.limit).all(db).await
+    // min_id reads upwards: the rows right after it, returned newest first like the others.
+    let mut rows = if page.ascending() {
+        q.order_by_asc(favourites::Column::Id).limit(page.limit).all(db).await?
+    } else {
+        q.order_by_desc(favourites::Column::Id).limit(page.limit).all(db).await?
+    };
+    if page.ascending() {
+        rows.reverse();
+    }
+    Ok(rows)
 }
 
 pub async fn pin(db: &impl ConnectionTrait, account: i64, status: i64) -> Result<(), DbErr> {
