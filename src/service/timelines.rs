@@ -17,14 +17,40 @@ fn base_filters(viewer: Option<i64>) -> Vec<SqlFilter> {
 }
 
 /// Own posts and those of followed accounts (with their boosts), newest first.
+///
+/// The newest candidates come from the `(account_id, id)` index alone; only they go through the
+/// visibility, block and mute filters. If filters leave the page short, the next candidates
+/// are read, so the result is the same as filtering the whole table, at a fraction of the cost.
 pub async fn home(state: &AppState, viewer: i64, page: Page) -> AppResult<Vec<StatusView>> {
-    let mut f = base_filters(Some(viewer));
-    f.push(SqlFilter::new(
-        "s.account_id = ? OR s.account_id IN (SELECT target_account_id FROM follows WHERE account_id = ?)",
-        vec![viewer.into(), viewer.into()],
-    ));
-    f.push(visibility::mute_filter(viewer));
-    let rows = sq::select_statuses(&state.db.conn, f, page).await?;
+    const BATCH: u64 = 80;
+    let db = &state.db.conn;
+    let mut rows: Vec<statuses::Model> = Vec::new();
+    let mut cursor = page;
+    for _ in 0..50 {
+        let candidates = sq::home_candidates(db, viewer, cursor, BATCH).await?;
+        let Some(&last) = candidates.last() else { break };
+        let mut f = base_filters(Some(viewer));
+        f.push(visibility::mute_filter(viewer));
+        let placeholders = vec!["?"; candidates.len()].join(",");
+        f.push(SqlFilter::new(format!("s.id IN ({placeholders})"), candidates.iter().map(|id| (*id).into()).collect()));
+        let batch = Page { max_id: None, since_id: None, min_id: None, limit: BATCH };
+        rows.extend(sq::select_statuses(db, f, batch).await?);
+        if rows.len() as u64 >= page.limit || (candidates.len() as u64) < BATCH {
+            break;
+        }
+        if page.ascending() {
+            cursor.min_id = Some(last);
+        } else {
+            cursor.max_id = Some(last);
+        }
+    }
+    // Newest first; reading upwards keeps the oldest `limit` above `min_id`.
+    rows.sort_by_key(|s| std::cmp::Reverse(s.id));
+    let limit = page.limit as usize;
+    if page.ascending() && rows.len() > limit {
+        rows.drain(..rows.len() - limit);
+    }
+    rows.truncate(limit);
     hydrate(state, Some(viewer), rows).await
 }
 

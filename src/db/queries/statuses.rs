@@ -84,6 +84,38 @@ pub async fn select_statuses(
     Ok(rows)
 }
 
+#[derive(Debug, FromQueryResult)]
+struct IdRow {
+    id: i64,
+}
+
+/// Ids of the newest (or, reading upwards, the oldest) `limit` statuses by the account or the
+/// accounts it follows, inside the page's bounds. Only the `(account_id, id)` index is read, so
+/// this stays cheap however many posts there are; callers filter the candidates afterwards.
+pub async fn home_candidates(db: &impl ConnectionTrait, account: i64, page: Page, limit: u64) -> Result<Vec<i64>, DbErr> {
+    let mut sql = String::from(
+        "SELECT c.id FROM statuses c WHERE c.account_id IN \
+         (SELECT target_account_id FROM follows WHERE account_id = ? UNION ALL SELECT ?)",
+    );
+    let mut values: Vec<Value> = vec![account.into(), account.into()];
+    if let Some(max) = page.max_id {
+        sql.push_str(" AND c.id < ?");
+        values.push(max.into());
+    }
+    if let Some(since) = page.since_id {
+        sql.push_str(" AND c.id > ?");
+        values.push(since.into());
+    }
+    if let Some(min) = page.min_id {
+        sql.push_str(" AND c.id > ?");
+        values.push(min.into());
+    }
+    sql.push_str(if page.ascending() { " ORDER BY c.id ASC" } else { " ORDER BY c.id DESC" });
+    sql.push_str(&format!(" LIMIT {limit}"));
+    let rows = IdRow::find_by_statement(statement(db.get_database_backend(), &sql, values)).all(db).await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
 pub async fn status_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<statuses::Model>, DbErr> {
     statuses::Entity::find_by_id(id).one(db).await
 }
