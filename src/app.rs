@@ -57,10 +57,10 @@ pub fn router(state: AppState) -> Router {
     let limit = state.settings.limits.max_body_bytes;
     Router::new()
         .merge(crate::api::routes())
-        .merge(crate::web::routes().layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::web::session::csrf_cookie,
-        )))
+        .merge(
+            crate::web::routes()
+                .layer(axum::middleware::from_fn_with_state(state.clone(), crate::web::session::csrf_cookie)),
+        )
         .layer(DefaultBodyLimit::max(limit))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

@@ -7,8 +7,8 @@ use sea_orm::{ConnectionTrait, Value};
 
 use crate::app::AppState;
 use crate::config::Settings;
-use crate::db::queries::statuses::statement;
 use crate::db::queries::Page;
+use crate::db::queries::statuses::statement;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct BenchArgs {
@@ -47,8 +47,24 @@ impl Rng {
 }
 
 const WORDS: &[&str] = &[
-    "housing", "budget", "schools", "care", "council", "data", "policy", "procurement", "safeguarding",
-    "transport", "planning", "waste", "libraries", "health", "digital", "consultation", "climate", "parks",
+    "housing",
+    "budget",
+    "schools",
+    "care",
+    "council",
+    "data",
+    "policy",
+    "procurement",
+    "safeguarding",
+    "transport",
+    "planning",
+    "waste",
+    "libraries",
+    "health",
+    "digital",
+    "consultation",
+    "climate",
+    "parks",
 ];
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -87,17 +103,43 @@ async fn seed(state: &AppState, args: &BenchArgs) -> anyhow::Result<Vec<i64>> {
             ids.push(id);
             let name = format!("member{i}");
             acc_rows.push(vec![
-                id.into(), name.clone().into(), name.clone().into(), format!("Member {i}").into(), "".into(),
-                "Policy officer".into(), format!("Council {}", i % 300).into(), "".into(), "[\"housing\"]".into(),
-                "[]".into(), false.into(), false.into(), true.into(), false.into(), now.into(), now.into(),
+                id.into(),
+                name.clone().into(),
+                name.clone().into(),
+                format!("Member {i}").into(),
+                "".into(),
+                "Policy officer".into(),
+                format!("Council {}", i % 300).into(),
+                "".into(),
+                "[\"housing\"]".into(),
+                "[]".into(),
+                false.into(),
+                false.into(),
+                true.into(),
+                false.into(),
+                now.into(),
+                now.into(),
             ]);
             user_rows.push(vec![
-                id.into(), format!("{name}@bench.invalid").into(), hash.clone().into(), "user".into(),
-                Some(now).into(), true.into(), false.into(), "".into(), now.into(),
+                id.into(),
+                format!("{name}@bench.invalid").into(),
+                hash.clone().into(),
+                "user".into(),
+                Some(now).into(),
+                true.into(),
+                false.into(),
+                "".into(),
+                now.into(),
             ]);
         }
         exec_batch(&*tx, "INSERT INTO accounts (id, username, username_lower, display_name, bio, job_title, organisation, location, expertise, fields, locked, bot, discoverable, suspended, created_at, updated_at)", 16, &acc_rows).await?;
-        exec_batch(&*tx, "INSERT INTO users (id, email, password_hash, role, confirmed_at, approved, disabled, reason, created_at)", 9, &user_rows).await?;
+        exec_batch(
+            &*tx,
+            "INSERT INTO users (id, email, password_hash, role, confirmed_at, approved, disabled, reason, created_at)",
+            9,
+            &user_rows,
+        )
+        .await?;
         tx.commit().await?;
     }
     eprintln!("seeded {} members in {:.1?}", ids.len(), started.elapsed());
@@ -119,7 +161,13 @@ async fn seed(state: &AppState, args: &BenchArgs) -> anyhow::Result<Vec<i64>> {
         if follow_rows.len() >= 5_000 {
             let tx = db.begin_write().await?;
             for batch in follow_rows.chunks(100) {
-                exec_batch(&*tx, "INSERT INTO follows (id, account_id, target_account_id, show_reblogs, created_at)", 5, batch).await?;
+                exec_batch(
+                    &*tx,
+                    "INSERT INTO follows (id, account_id, target_account_id, show_reblogs, created_at)",
+                    5,
+                    batch,
+                )
+                .await?;
             }
             tx.commit().await?;
             follow_rows.clear();
@@ -127,7 +175,8 @@ async fn seed(state: &AppState, args: &BenchArgs) -> anyhow::Result<Vec<i64>> {
     }
     let tx = db.begin_write().await?;
     for batch in follow_rows.chunks(100) {
-        exec_batch(&*tx, "INSERT INTO follows (id, account_id, target_account_id, show_reblogs, created_at)", 5, batch).await?;
+        exec_batch(&*tx, "INSERT INTO follows (id, account_id, target_account_id, show_reblogs, created_at)", 5, batch)
+            .await?;
     }
     tx.commit().await?;
     eprintln!("seeded {} follows in {:.1?}", ids.len() * per, t.elapsed());
@@ -150,11 +199,23 @@ async fn seed(state: &AppState, args: &BenchArgs) -> anyhow::Result<Vec<i64>> {
         if vis == "direct" {
             mention_rows.push(vec![crate::ids::next_id().into(), id.into(), ids[rng.below(ids.len())].into()]);
         }
-        let text = format!("{} {} {} update number {n}", WORDS[rng.below(WORDS.len())], WORDS[rng.below(WORDS.len())], WORDS[rng.below(WORDS.len())]);
+        let text = format!(
+            "{} {} {} update number {n}",
+            WORDS[rng.below(WORDS.len())],
+            WORDS[rng.below(WORDS.len())],
+            WORDS[rng.below(WORDS.len())]
+        );
         let created = chrono::DateTime::from_timestamp_millis(ms).unwrap_or(now);
         rows.push(vec![
-            id.into(), author.into(), id.into(), text.clone().into(), format!("<p>{text}</p>").into(), "".into(),
-            false.into(), vis.into(), created.into(),
+            id.into(),
+            author.into(),
+            id.into(),
+            text.clone().into(),
+            format!("<p>{text}</p>").into(),
+            "".into(),
+            false.into(),
+            vis.into(),
+            created.into(),
         ]);
         if rows.len() >= 10_000 || n + 1 == args.posts {
             let tx = db.begin_write().await?;
@@ -180,7 +241,11 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> anyhow::Result<()> 
     settings.jobs.workers = 1;
     let state = AppState::open(settings).await?;
     let ids: Vec<i64> = if args.reuse {
-        crate::db::queries::accounts::local_accounts(&state.db.conn, 1_000_000).await?.into_iter().map(|a| a.id).collect()
+        crate::db::queries::accounts::local_accounts(&state.db.conn, 1_000_000)
+            .await?
+            .into_iter()
+            .map(|a| a.id)
+            .collect()
     } else {
         seed(&state, &args).await?
     };
@@ -190,31 +255,41 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> anyhow::Result<()> 
     let mut rng = Rng(42);
     // Warm-up, then timed home timeline reads for random members.
     for _ in 0..50 {
-        crate::service::timelines::home(&state, ids[rng.below(ids.len())], Page::default()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        crate::service::timelines::home(&state, ids[rng.below(ids.len())], Page::default())
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     let mut times = Vec::with_capacity(args.reads);
     let mut items = 0usize;
     for _ in 0..args.reads {
         let who = ids[rng.below(ids.len())];
         let t = Instant::now();
-        let page = crate::service::timelines::home(&state, who, Page::default()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let page =
+            crate::service::timelines::home(&state, who, Page::default()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         times.push(t.elapsed());
         items += page.len();
     }
     times.sort();
     // Posts created through the real service path (validation, rendering, transaction).
-    let authors: Vec<_> = crate::db::queries::accounts::accounts_by_ids(&state.db.conn, &ids[..ids.len().min(100)]).await?;
+    let authors: Vec<_> =
+        crate::db::queries::accounts::accounts_by_ids(&state.db.conn, &ids[..ids.len().min(100)]).await?;
     let t = Instant::now();
     for n in 0..args.timed_posts {
         let author = &authors[n % authors.len()];
         let c = crate::service::statuses::Compose {
-            text: format!("Benchmark post {n} about #{} and **{}**", WORDS[n % WORDS.len()], WORDS[(n * 7) % WORDS.len()]),
+            text: format!(
+                "Benchmark post {n} about #{} and **{}**",
+                WORDS[n % WORDS.len()],
+                WORDS[(n * 7) % WORDS.len()]
+            ),
             ..Default::default()
         };
         crate::service::statuses::create(&state, author, c).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     let post_rate = args.timed_posts as f64 / t.elapsed().as_secs_f64();
-    println!("| members | posts | follows each | home reads | p50 | p99 | max | avg items | posts created/s (service path) |");
+    println!(
+        "| members | posts | follows each | home reads | p50 | p99 | max | avg items | posts created/s (service path) |"
+    );
     println!("|---|---|---|---|---|---|---|---|---|");
     println!(
         "| {} | {} | {} | {} | {:.2} ms | {:.2} ms | {:.2} ms | {:.1} | {:.0} |",

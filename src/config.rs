@@ -85,8 +85,8 @@ impl std::fmt::Display for ConfigError {
 impl Settings {
     /// Loads the layered configuration and checks it.
     pub fn load() -> Result<Self, ConfigError> {
-        let mut builder = config::Config::builder()
-            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
+        let mut builder =
+            config::Config::builder().add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
         if let Ok(path) = std::env::var("KHUB_CONFIG") {
             if !std::path::Path::new(&path).is_file() {
                 return Err(ConfigError(format!("KHUB_CONFIG: no such file: {path}")));
@@ -94,10 +94,7 @@ impl Settings {
             builder = builder.add_source(config::File::new(&path, config::FileFormat::Toml));
         }
         builder = builder.add_source(
-            config::Environment::with_prefix("KHUB")
-                .prefix_separator("_")
-                .separator("__")
-                .try_parsing(true),
+            config::Environment::with_prefix("KHUB").prefix_separator("_").separator("__").try_parsing(true),
         );
         let raw = builder.build().map_err(|e| ConfigError(describe(&e)))?;
         let settings: Settings = raw.try_deserialize().map_err(|e| ConfigError(describe(&e)))?;

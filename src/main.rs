@@ -94,7 +94,10 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             println!("domain = {}", settings.domain);
             println!("bind = {}", settings.bind);
             println!("data_dir = {}", settings.data_dir.display());
-            println!("database = {}", if settings.database_url.is_empty() { "sqlite (data_dir/khub.db)" } else { "as configured" });
+            println!(
+                "database = {}",
+                if settings.database_url.is_empty() { "sqlite (data_dir/khub.db)" } else { "as configured" }
+            );
             println!("registration = {}", settings.registration.as_str());
             println!("mail = {}", if settings.mail.smtp_host.is_empty() { "files in data_dir/mail" } else { "smtp" });
             Ok(ExitCode::SUCCESS)
@@ -128,7 +131,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                     }
                 }
                 AdminTask::Token { name } => {
-                    let Some(account) = khub::db::queries::accounts::local_account_by_username(&state.db.conn, &name).await? else {
+                    let Some(account) =
+                        khub::db::queries::accounts::local_account_by_username(&state.db.conn, &name).await?
+                    else {
                         eprintln!("khub: no local member named {name}");
                         return Ok(ExitCode::from(2));
                     };

@@ -225,16 +225,47 @@ impl MigrationTrait for Migration {
                 ],
             ),
             table("mentions", vec![id("id"), big("status_id"), big("account_id")]),
-            table("status_tags", vec![id("id"), big("status_id"), ColumnDef::new(Alias::new("tag")).string_len(128).not_null().to_owned()]),
+            table(
+                "status_tags",
+                vec![
+                    id("id"),
+                    big("status_id"),
+                    ColumnDef::new(Alias::new("tag")).string_len(128).not_null().to_owned(),
+                ],
+            ),
             table("favourites", vec![id("id"), big("account_id"), big("status_id"), time("created_at")]),
             table("bookmarks", vec![id("id"), big("account_id"), big("status_id"), time("created_at")]),
-            table("collections", vec![id("id"), big("account_id"), text("name"), text("description"), time("created_at")]),
-            table("collection_items", vec![id("id"), big("collection_id"), big("status_id"), text("note"), time("created_at")]),
+            table(
+                "collections",
+                vec![id("id"), big("account_id"), text("name"), text("description"), time("created_at")],
+            ),
+            table(
+                "collection_items",
+                vec![id("id"), big("collection_id"), big("status_id"), text("note"), time("created_at")],
+            ),
             table("status_pins", vec![id("id"), big("account_id"), big("status_id"), time("created_at")]),
-            table("follows", vec![id("id"), big("account_id"), big("target_account_id"), boolean("show_reblogs"), time("created_at")]),
+            table(
+                "follows",
+                vec![
+                    id("id"),
+                    big("account_id"),
+                    big("target_account_id"),
+                    boolean("show_reblogs"),
+                    time("created_at"),
+                ],
+            ),
             table("follow_requests", vec![id("id"), big("account_id"), big("target_account_id"), time("created_at")]),
             table("blocks", vec![id("id"), big("account_id"), big("target_account_id"), time("created_at")]),
-            table("mutes", vec![id("id"), big("account_id"), big("target_account_id"), boolean("notifications"), time("created_at")]),
+            table(
+                "mutes",
+                vec![
+                    id("id"),
+                    big("account_id"),
+                    big("target_account_id"),
+                    boolean("notifications"),
+                    time("created_at"),
+                ],
+            ),
             table(
                 "notifications",
                 vec![

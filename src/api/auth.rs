@@ -23,11 +23,7 @@ impl AuthUser {
     pub fn require(&self, scope: &str) -> AppResult<()> {
         let parent = scope.split(':').next().unwrap_or(scope);
         let ok = self.scopes.split_whitespace().any(|s| s == scope || s == parent);
-        if ok {
-            Ok(())
-        } else {
-            Err(AppError::forbidden("This action is outside the authorized scopes"))
-        }
+        if ok { Ok(()) } else { Err(AppError::forbidden("This action is outside the authorized scopes")) }
     }
     pub fn id(&self) -> i64 {
         self.account.id

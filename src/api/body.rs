@@ -77,8 +77,8 @@ pub async fn read_form<S: Send + Sync>(req: Request, state: &S) -> AppResult<Api
             .map_err(|e| body_error(&e.to_string()))?;
         if bytes.is_empty() {
         } else if ct.starts_with("application/json") || (ct.is_empty() && bytes.first() == Some(&b'{')) {
-            let v: Value = serde_json::from_slice(&bytes)
-                .map_err(|e| AppError::bad_request(format!("Invalid JSON body: {e}")))?;
+            let v: Value =
+                serde_json::from_slice(&bytes).map_err(|e| AppError::bad_request(format!("Invalid JSON body: {e}")))?;
             match v {
                 Value::Object(m) => fields = m,
                 _ => return Err(AppError::bad_request("The JSON body must be an object")),
@@ -201,7 +201,9 @@ pub mod lenient {
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Some),
-            Some(Value::String(s)) => Ok(Some(s.split(',').map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect())),
+            Some(Value::String(s)) => {
+                Ok(Some(s.split(',').map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect()))
+            }
             Some(_) => Err(serde::de::Error::custom("expected a list of strings")),
         }
     }

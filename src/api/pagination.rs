@@ -16,7 +16,9 @@ pub struct PageParams {
 fn id(name: &str, v: &Option<String>) -> AppResult<Option<i64>> {
     match v.as_deref() {
         None | Some("") => Ok(None),
-        Some(s) => crate::ids::parse_id(s).map(Some).ok_or_else(|| AppError::bad_request(format!("{name} must be an id"))),
+        Some(s) => {
+            crate::ids::parse_id(s).map(Some).ok_or_else(|| AppError::bad_request(format!("{name} must be an id")))
+        }
     }
 }
 
@@ -27,20 +29,28 @@ impl PageParams {
             None | Some("") => default,
             Some(s) => s.parse::<u64>().map_err(|_| AppError::bad_request("limit must be a number"))?.clamp(1, max),
         };
-        Ok(Page { max_id: id("max_id", &self.max_id)?, since_id: id("since_id", &self.since_id)?, min_id: id("min_id", &self.min_id)?, limit })
+        Ok(Page {
+            max_id: id("max_id", &self.max_id)?,
+            since_id: id("since_id", &self.since_id)?,
+            min_id: id("min_id", &self.min_id)?,
+            limit,
+        })
     }
 }
 
 /// Builds `Link: <…?max_id=LAST>; rel="next", <…?min_id=FIRST>; rel="prev"` for a page whose
 /// items have the paging ids `first` (newest) and `last` (oldest). Other query keys are kept.
-pub fn link_header(base_url: &str, path: &str, query: &[(String, String)], first: Option<i64>, last: Option<i64>) -> HeaderMap {
+pub fn link_header(
+    base_url: &str,
+    path: &str,
+    query: &[(String, String)],
+    first: Option<i64>,
+    last: Option<i64>,
+) -> HeaderMap {
     let mut headers = HeaderMap::new();
     let (Some(first), Some(last)) = (first, last) else { return headers };
-    let keep: Vec<(String, String)> = query
-        .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "max_id" | "since_id" | "min_id"))
-        .cloned()
-        .collect();
+    let keep: Vec<(String, String)> =
+        query.iter().filter(|(k, _)| !matches!(k.as_str(), "max_id" | "since_id" | "min_id")).cloned().collect();
     let url = |key: &str, v: i64| {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
         for (k, val) in &keep {

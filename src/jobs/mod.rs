@@ -70,8 +70,13 @@ pub async fn run_one(state: &AppState, worker: &str) -> anyhow::Result<bool> {
             let base = state.settings.jobs.retry_base_seconds.max(1);
             let delay = base.saturating_mul(1i64 << job.attempts.clamp(0, 20));
             tracing::warn!(job = job.id, kind = %job.kind, error = %e, retry_in = delay, "job failed; will retry");
-            jq::retry_later(&state.db.conn, job.id, chrono::Utc::now() + chrono::Duration::seconds(delay), &e.to_string())
-                .await?;
+            jq::retry_later(
+                &state.db.conn,
+                job.id,
+                chrono::Utc::now() + chrono::Duration::seconds(delay),
+                &e.to_string(),
+            )
+            .await?;
         }
     }
     Ok(true)

@@ -46,7 +46,11 @@ impl Mailer {
                 transport.send(msg).await?;
             }
             Self::Files { dir, .. } => {
-                let name = format!("{}-{}.eml", chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f"), hex::encode(rand::random::<[u8; 4]>()));
+                let name = format!(
+                    "{}-{}.eml",
+                    chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f"),
+                    hex::encode(rand::random::<[u8; 4]>())
+                );
                 let tmp = dir.join(format!("{name}.tmp"));
                 tokio::fs::write(&tmp, msg.formatted()).await?;
                 tokio::fs::rename(&tmp, dir.join(name)).await?;

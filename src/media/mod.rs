@@ -45,10 +45,10 @@ impl MediaStore {
     }
 
     pub async fn remove(&self, name: &str) {
-        if Self::valid_name(name) {
-            if let Err(e) = tokio::fs::remove_file(self.root.join(name)).await {
-                tracing::warn!(file = name, error = %e, "could not remove media file");
-            }
+        if Self::valid_name(name)
+            && let Err(e) = tokio::fs::remove_file(self.root.join(name)).await
+        {
+            tracing::warn!(file = name, error = %e, "could not remove media file");
         }
     }
 }

@@ -15,10 +15,37 @@ pub const ALL_SCOPES: &str = "read write follow push";
 
 /// Names people may not take: they would shadow pages or confuse readers.
 const RESERVED: &[&str] = &[
-    "admin", "administrator", "api", "about", "settings", "login", "logout", "register", "root",
-    "support", "help", "khub", "instance", "inbox", "users", "groups", "static", "media", "tags",
-    "notifications", "bookmarks", "collections", "invite", "confirm", "password", "postmaster",
-    "webmaster", "abuse", "security", "null", "undefined",
+    "admin",
+    "administrator",
+    "api",
+    "about",
+    "settings",
+    "login",
+    "logout",
+    "register",
+    "root",
+    "support",
+    "help",
+    "khub",
+    "instance",
+    "inbox",
+    "users",
+    "groups",
+    "static",
+    "media",
+    "tags",
+    "notifications",
+    "bookmarks",
+    "collections",
+    "invite",
+    "confirm",
+    "password",
+    "postmaster",
+    "webmaster",
+    "abuse",
+    "security",
+    "null",
+    "undefined",
 ];
 
 /// What a registration form submitted.
@@ -175,12 +202,12 @@ pub async fn register(state: &AppState, reg: NewRegistration) -> Result<users::M
         },
         _ => {
             // An invite link still works in other modes (it skips approval).
-            if let Some(code) = reg.invite.as_deref().filter(|s| !s.is_empty()) {
-                if let Ok(Some(i)) = q::invite_by_hash(&db.conn, &hash_secret(code)).await {
-                    if i.used_at.is_none() && i.expires_at > chrono::Utc::now() {
-                        invite = Some(i);
-                    }
-                }
+            if let Some(code) = reg.invite.as_deref().filter(|s| !s.is_empty())
+                && let Ok(Some(i)) = q::invite_by_hash(&db.conn, &hash_secret(code)).await
+                && i.used_at.is_none()
+                && i.expires_at > chrono::Utc::now()
+            {
+                invite = Some(i);
             }
         }
     }
@@ -325,9 +352,7 @@ pub async fn authenticate(state: &AppState, login: &str, password: &str) -> AppR
     };
     let hash = user.password_hash.clone();
     let pw = password.to_owned();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
-        .await
-        .map_err(AppError::internal)?;
+    let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash)).await.map_err(AppError::internal)?;
     if !ok {
         return Err(wrong());
     }
@@ -335,7 +360,8 @@ pub async fn authenticate(state: &AppState, login: &str, password: &str) -> AppR
     Ok(user)
 }
 
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0pQ8m9m4YFnjmWDT3ZCOCw9c0f9s2bW8WqC6y0Ihl3A";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0pQ8m9m4YFnjmWDT3ZCOCw9c0f9s2bW8WqC6y0Ihl3A";
 
 /// Whether a user may use the node now.
 pub fn check_can_sign_in(user: &users::Model) -> AppResult<()> {
@@ -421,10 +447,7 @@ pub async fn create_access_token(state: &AppState, user_id: i64, scopes: &str, n
 }
 
 /// The user, account and scopes of a bearer token.
-pub async fn token_user(
-    state: &AppState,
-    token: &str,
-) -> AppResult<Option<(users::Model, accounts::Model, String)>> {
+pub async fn token_user(state: &AppState, token: &str) -> AppResult<Option<(users::Model, accounts::Model, String)>> {
     if token.len() > 200 {
         return Ok(None);
     }
@@ -497,11 +520,8 @@ pub async fn reset_password(state: &AppState, token: &str, password: &str) -> Ap
 /// Invites colleagues by e-mail: one single-use link each, valid for 14 days.
 pub async fn invite(state: &AppState, inviter: &accounts::Model, emails: &str) -> Result<Vec<String>, FieldErrors> {
     let mut errors = FieldErrors::default();
-    let list: Vec<String> = emails
-        .split([',', '\n', ';', ' '])
-        .map(|e| e.trim().to_lowercase())
-        .filter(|e| !e.is_empty())
-        .collect();
+    let list: Vec<String> =
+        emails.split([',', '\n', ';', ' ']).map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty()).collect();
     if list.is_empty() {
         errors.add("emails", "Enter at least one email address");
     }

@@ -50,7 +50,12 @@ pub async fn unfollow(state: &AppState, me: &accounts::Model, id: i64) -> AppRes
 }
 
 /// Accepts or rejects someone's request to follow me.
-pub async fn answer_request(state: &AppState, me: &accounts::Model, from: i64, accept: bool) -> AppResult<graph::RelationshipView> {
+pub async fn answer_request(
+    state: &AppState,
+    me: &accounts::Model,
+    from: i64,
+    accept: bool,
+) -> AppResult<graph::RelationshipView> {
     let tx = state.db.begin_write().await?;
     if graph::delete_follow_request(&*tx, from, me.id).await? == 0 {
         return Err(AppError::not_found_msg("No such follow request"));
@@ -86,7 +91,12 @@ pub async fn unblock(state: &AppState, me: &accounts::Model, id: i64) -> AppResu
 }
 
 /// Mutes an account (hidden from my timelines; optionally from my notifications).
-pub async fn mute(state: &AppState, me: &accounts::Model, id: i64, notifications: bool) -> AppResult<graph::RelationshipView> {
+pub async fn mute(
+    state: &AppState,
+    me: &accounts::Model,
+    id: i64,
+    notifications: bool,
+) -> AppResult<graph::RelationshipView> {
     let t = target(state, me, id).await?;
     let tx = state.db.begin_write().await?;
     graph::insert_mute(&*tx, crate::ids::next_id(), me.id, t.id, notifications).await?;

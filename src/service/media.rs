@@ -173,9 +173,8 @@ pub async fn store_upload(
         .filter(|c| !c.is_control())
         .take(200)
         .collect();
-    let prepared = tokio::task::spawn_blocking(move || prepare(&upload, purpose, &limits))
-        .await
-        .map_err(AppError::internal)??;
+    let prepared =
+        tokio::task::spawn_blocking(move || prepare(&upload, purpose, &limits)).await.map_err(AppError::internal)??;
     let id = crate::ids::next_id();
     // The random part makes file URLs unguessable: only readers of the post learn them.
     let file_name = format!("{id}-{}.{}", hex::encode(rand::random::<[u8; 12]>()), prepared.ext);
@@ -202,7 +201,12 @@ pub async fn store_upload(
 }
 
 /// Updates the description (alt text) of one's own media.
-pub async fn describe(state: &AppState, account: i64, id: i64, description: &str) -> AppResult<media_attachments::Model> {
+pub async fn describe(
+    state: &AppState,
+    account: i64,
+    id: i64,
+    description: &str,
+) -> AppResult<media_attachments::Model> {
     if super::char_len(description) > 1500 {
         return Err(AppError::unprocessable("Description must be 1500 characters or fewer"));
     }

@@ -5,7 +5,12 @@ use crate::db::entities::{accounts, collections};
 use crate::db::queries::statuses as sq;
 use crate::error::{AppError, AppResult};
 
-pub async fn create_collection(state: &AppState, me: &accounts::Model, name: &str, description: &str) -> AppResult<collections::Model> {
+pub async fn create_collection(
+    state: &AppState,
+    me: &accounts::Model,
+    name: &str,
+    description: &str,
+) -> AppResult<collections::Model> {
     let name = name.trim();
     if name.is_empty() {
         return Err(AppError::unprocessable("Validation failed: Enter a name for the collection"));
@@ -35,10 +40,7 @@ pub async fn create_collection(state: &AppState, me: &accounts::Model, name: &st
 
 /// One of my collections; someone else's is reported as missing.
 pub async fn mine(state: &AppState, me: &accounts::Model, id: i64) -> AppResult<collections::Model> {
-    sq::collection_by_id(&state.db.conn, id)
-        .await?
-        .filter(|c| c.account_id == me.id)
-        .ok_or_else(AppError::not_found)
+    sq::collection_by_id(&state.db.conn, id).await?.filter(|c| c.account_id == me.id).ok_or_else(AppError::not_found)
 }
 
 pub async fn delete_collection(state: &AppState, me: &accounts::Model, id: i64) -> AppResult<()> {

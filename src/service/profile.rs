@@ -2,8 +2,8 @@
 use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
 use serde::{Deserialize, Serialize};
 
-use super::media::{self, Purpose, Upload};
 use super::char_len;
+use super::media::{self, Purpose, Upload};
 use crate::app::AppState;
 use crate::db::entities::accounts;
 use crate::error::{AppError, AppResult};
@@ -49,7 +49,9 @@ pub fn normalise_expertise(tags: &[String]) -> AppResult<Vec<String>> {
             continue;
         }
         if char_len(&tag) > 50 {
-            return Err(AppError::unprocessable("Validation failed: each expertise tag must be 50 characters or fewer"));
+            return Err(AppError::unprocessable(
+                "Validation failed: each expertise tag must be 50 characters or fewer",
+            ));
         }
         if !out.contains(&tag) {
             out.push(tag);
@@ -64,7 +66,9 @@ pub fn normalise_expertise(tags: &[String]) -> AppResult<Vec<String>> {
 fn check_len(name: &str, value: &Option<String>, max: usize) -> AppResult<()> {
     if let Some(v) = value {
         if char_len(v) > max {
-            return Err(AppError::unprocessable(format!("Validation failed: {name} must be {max} characters or fewer")));
+            return Err(AppError::unprocessable(format!(
+                "Validation failed: {name} must be {max} characters or fewer"
+            )));
         }
         if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
             return Err(AppError::unprocessable(format!("Validation failed: {name} contains control characters")));

@@ -6,7 +6,7 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel, Set};
 use super::text::{self, LinkTargets};
 use super::visibility::{self, Visibility};
 use crate::app::AppState;
-use crate::db::entities::{accounts, statuses, status_edits};
+use crate::db::entities::{accounts, status_edits, statuses};
 use crate::db::queries::{accounts as aq, graph, notifications as nq, statuses as sq};
 use crate::error::{AppError, AppResult};
 
@@ -79,7 +79,9 @@ async fn prepare(
         )));
     }
     if super::char_len(&c.spoiler_text) > 500 {
-        return Err(AppError::unprocessable("Validation failed: Content warning is too long (maximum is 500 characters)"));
+        return Err(AppError::unprocessable(
+            "Validation failed: Content warning is too long (maximum is 500 characters)",
+        ));
     }
     if c.media_ids.len() > limits.max_media_attachments {
         return Err(AppError::unprocessable(format!(
@@ -98,7 +100,9 @@ async fn prepare(
                 && (m.status_id.is_none() || existing_media.contains(id))
         });
         if !ok {
-            return Err(AppError::unprocessable(format!("Validation failed: media {id} is not yours or is already used")));
+            return Err(AppError::unprocessable(format!(
+                "Validation failed: media {id} is not yours or is already used"
+            )));
         }
     }
     let (mentioned, links) = resolve_mentions(state, db, &source).await?;
@@ -120,13 +124,14 @@ async fn prepare(
 pub async fn create(state: &AppState, author: &accounts::Model, c: Compose) -> AppResult<statuses::Model> {
     let vis = match c.visibility.as_deref() {
         None | Some("") => Visibility::Public,
-        Some(v) => Visibility::parse(v)
-            .ok_or_else(|| AppError::unprocessable("Validation failed: visibility must be public, unlisted, private or direct"))?,
+        Some(v) => Visibility::parse(v).ok_or_else(|| {
+            AppError::unprocessable("Validation failed: visibility must be public, unlisted, private or direct")
+        })?,
     };
-    if let Some(lang) = &c.language {
-        if lang.len() > 8 || !lang.chars().all(|ch| ch.is_ascii_alphabetic() || ch == '-') {
-            return Err(AppError::unprocessable("Validation failed: language must be an ISO 639 code"));
-        }
+    if let Some(lang) = &c.language
+        && (lang.len() > 8 || !lang.chars().all(|ch| ch.is_ascii_alphabetic() || ch == '-'))
+    {
+        return Err(AppError::unprocessable("Validation failed: language must be an ISO 639 code"));
     }
     let tx = state.db.begin_write().await?;
     let parent = match c.in_reply_to_id {
@@ -170,15 +175,14 @@ pub async fn create(state: &AppState, author: &accounts::Model, c: Compose) -> A
         }
         notified.push(*target);
     }
-    if let Some(parent) = &parent {
-        if parent.account_id != author.id
-            && !notified.contains(&parent.account_id)
-            && vis != Visibility::Direct
-            && notify_allowed(&*tx, parent.account_id, author.id).await?
-            && visibility::can_read(&*tx, Some(parent.account_id), &status).await?
-        {
-            nq::insert(&*tx, parent.account_id, author.id, "mention", Some(id)).await?;
-        }
+    if let Some(parent) = &parent
+        && parent.account_id != author.id
+        && !notified.contains(&parent.account_id)
+        && vis != Visibility::Direct
+        && notify_allowed(&*tx, parent.account_id, author.id).await?
+        && visibility::can_read(&*tx, Some(parent.account_id), &status).await?
+    {
+        nq::insert(&*tx, parent.account_id, author.id, "mention", Some(id)).await?;
     }
     tx.commit().await?;
     Ok(status)
@@ -413,7 +417,11 @@ pub async fn pin(state: &AppState, who: &accounts::Model, id: i64, on: bool) -> 
 }
 
 /// The versions of a status, oldest first (the first is the original).
-pub async fn history(state: &AppState, viewer: Option<i64>, id: i64) -> AppResult<(statuses::Model, Vec<status_edits::Model>)> {
+pub async fn history(
+    state: &AppState,
+    viewer: Option<i64>,
+    id: i64,
+) -> AppResult<(statuses::Model, Vec<status_edits::Model>)> {
     let s = readable(state, viewer, id).await?;
     let edits = sq::edits_of(&state.db.conn, id).await?;
     Ok((s, edits))

@@ -32,10 +32,8 @@ pub fn find_mentions(source: &str) -> Vec<MentionRef> {
     let mut out: Vec<MentionRef> = Vec::new();
     for cap in MENTION.captures_iter(source) {
         let Some(user) = cap.get(1) else { continue };
-        let m = MentionRef {
-            username: user.as_str().to_owned(),
-            domain: cap.get(2).map(|d| d.as_str().to_lowercase()),
-        };
+        let m =
+            MentionRef { username: user.as_str().to_owned(), domain: cap.get(2).map(|d| d.as_str().to_lowercase()) };
         if !out.iter().any(|o| o.username.eq_ignore_ascii_case(&m.username) && o.domain == m.domain) {
             out.push(m);
         }
@@ -166,10 +164,7 @@ pub fn render(source: &str, targets: &LinkTargets<'_>) -> String {
                 // Images in Markdown are not embedded: attachments carry pictures with alt text.
                 Tag::Image { dest_url, .. } => {
                     in_link += 1;
-                    html.push_str(&format!(
-                        "<a href=\"{}\" rel=\"nofollow noopener noreferrer\">",
-                        escape(&dest_url)
-                    ));
+                    html.push_str(&format!("<a href=\"{}\" rel=\"nofollow noopener noreferrer\">", escape(&dest_url)));
                 }
                 _ => {}
             },

@@ -3,7 +3,7 @@
 use crate::app::AppState;
 use crate::db::entities::statuses;
 use crate::db::queries::statuses::{self as sq, SqlFilter};
-use crate::db::queries::{notifications as nq, Page};
+use crate::db::queries::{Page, notifications as nq};
 use crate::error::{AppError, AppResult};
 use crate::service::views::{self, NotificationView, StatusView};
 use crate::service::visibility;
@@ -57,10 +57,7 @@ pub async fn home(state: &AppState, viewer: i64, page: Page) -> AppResult<Vec<St
 /// Public posts by this node's members (no boosts), newest first.
 pub async fn local(state: &AppState, viewer: Option<i64>, page: Page) -> AppResult<Vec<StatusView>> {
     let mut f = base_filters(viewer);
-    f.push(SqlFilter::new(
-        "s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.uri IS NULL",
-        vec![],
-    ));
+    f.push(SqlFilter::new("s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.uri IS NULL", vec![]));
     if let Some(v) = viewer {
         f.push(visibility::mute_filter(v));
     }
@@ -115,7 +112,8 @@ pub async fn tag(state: &AppState, viewer: Option<i64>, tag: &str, page: Page) -
 pub async fn pinned(state: &AppState, viewer: Option<i64>, account_id: i64) -> AppResult<Vec<StatusView>> {
     let ids = sq::pins_of(&state.db.conn, account_id).await?;
     let rows = sq::statuses_by_ids(&state.db.conn, &ids).await?;
-    let mut ordered: Vec<statuses::Model> = ids.iter().filter_map(|id| rows.iter().find(|r| r.id == *id).cloned()).collect();
+    let mut ordered: Vec<statuses::Model> =
+        ids.iter().filter_map(|id| rows.iter().find(|r| r.id == *id).cloned()).collect();
     ordered = visibility::retain_readable(&state.db.conn, viewer, ordered).await?;
     hydrate(state, viewer, ordered).await
 }
@@ -125,10 +123,10 @@ async fn hydrate(state: &AppState, viewer: Option<i64>, rows: Vec<statuses::Mode
     let views = views::statuses(&state.db.conn, viewer, rows).await?;
     let mut out = Vec::with_capacity(views.len());
     for v in views {
-        if let Some(inner) = &v.reblog {
-            if !visibility::can_read(&state.db.conn, viewer, &inner.status).await? {
-                continue;
-            }
+        if let Some(inner) = &v.reblog
+            && !visibility::can_read(&state.db.conn, viewer, &inner.status).await?
+        {
+            continue;
         }
         out.push(v);
     }
@@ -184,7 +182,11 @@ pub async fn context(state: &AppState, viewer: Option<i64>, id: i64) -> AppResul
 }
 
 /// My bookmarks (readable ones), with the bookmark ids for paging.
-pub async fn bookmarks(state: &AppState, viewer: i64, page: Page) -> AppResult<(Vec<StatusView>, Option<i64>, Option<i64>)> {
+pub async fn bookmarks(
+    state: &AppState,
+    viewer: i64,
+    page: Page,
+) -> AppResult<(Vec<StatusView>, Option<i64>, Option<i64>)> {
     let marks = sq::bookmarks_of(&state.db.conn, viewer, page).await?;
     let (first, last) = (marks.first().map(|m| m.id), marks.last().map(|m| m.id));
     let ids: Vec<i64> = marks.iter().map(|m| m.status_id).collect();
@@ -192,7 +194,12 @@ pub async fn bookmarks(state: &AppState, viewer: i64, page: Page) -> AppResult<(
 }
 
 /// Posts in one of my collections.
-pub async fn collection(state: &AppState, viewer: i64, collection: i64, page: Page) -> AppResult<(Vec<StatusView>, Option<i64>)> {
+pub async fn collection(
+    state: &AppState,
+    viewer: i64,
+    collection: i64,
+    page: Page,
+) -> AppResult<(Vec<StatusView>, Option<i64>)> {
     let items = sq::collection_items(&state.db.conn, collection, page).await?;
     let last = items.last().map(|m| m.id);
     let ids: Vec<i64> = items.iter().map(|m| m.status_id).collect();
@@ -202,7 +209,8 @@ pub async fn collection(state: &AppState, viewer: i64, collection: i64, page: Pa
 /// Posts by id in the given order, keeping only those the viewer may (still) read.
 pub async fn by_ids_readable(state: &AppState, viewer: i64, ids: &[i64]) -> AppResult<Vec<StatusView>> {
     let rows = sq::statuses_by_ids(&state.db.conn, ids).await?;
-    let ordered: Vec<statuses::Model> = ids.iter().filter_map(|id| rows.iter().find(|r| r.id == *id).cloned()).collect();
+    let ordered: Vec<statuses::Model> =
+        ids.iter().filter_map(|id| rows.iter().find(|r| r.id == *id).cloned()).collect();
     let readable = visibility::retain_readable(&state.db.conn, Some(viewer), ordered).await?;
     hydrate(state, Some(viewer), readable).await
 }

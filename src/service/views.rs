@@ -72,9 +72,10 @@ pub async fn accounts(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Acco
         "SELECT target_account_id AS id, COUNT(*) AS n FROM follows WHERE target_account_id IN ({ph}) GROUP BY target_account_id"
     ))
     .await?;
-    let following =
-        count(format!("SELECT account_id AS id, COUNT(*) AS n FROM follows WHERE account_id IN ({ph}) GROUP BY account_id"))
-            .await?;
+    let following = count(format!(
+        "SELECT account_id AS id, COUNT(*) AS n FROM follows WHERE account_id IN ({ph}) GROUP BY account_id"
+    ))
+    .await?;
     // Direct posts are left out of the count and the date, as on Mastodon: both are public.
     let posts = count(format!(
         "SELECT account_id AS id, COUNT(*) AS n FROM statuses WHERE account_id IN ({ph}) AND visibility <> 'direct' GROUP BY account_id"
@@ -102,9 +103,9 @@ pub async fn accounts(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Acco
             followers_count: followers.get(&a.id).copied().unwrap_or(0),
             following_count: following.get(&a.id).copied().unwrap_or(0),
             statuses_count: posts.get(&a.id).copied().unwrap_or(0),
-            last_status_at: last.get(&a.id).map(|id| {
-                chrono::DateTime::from_timestamp_millis(id >> 16).unwrap_or_default()
-            }),
+            last_status_at: last
+                .get(&a.id)
+                .map(|id| chrono::DateTime::from_timestamp_millis(id >> 16).unwrap_or_default()),
             account: a.clone(),
         })
         .collect())

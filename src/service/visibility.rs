@@ -55,17 +55,18 @@ pub async fn can_read(db: &impl ConnectionTrait, viewer: Option<i64>, status: &s
     if viewer == Some(status.account_id) {
         return Ok(true);
     }
-    if let Some(v) = viewer {
-        if graph::blocked_either_way(db, v, status.account_id).await? {
-            return Ok(false);
-        }
+    if let Some(v) = viewer
+        && graph::blocked_either_way(db, v, status.account_id).await?
+    {
+        return Ok(false);
     }
     match Visibility::of(status) {
         Visibility::Public | Visibility::Unlisted => Ok(true),
         Visibility::Private => match viewer {
             None => Ok(false),
-            Some(v) => Ok(graph::is_following(db, v, status.account_id).await?
-                || sq::is_mentioned(db, status.id, v).await?),
+            Some(v) => {
+                Ok(graph::is_following(db, v, status.account_id).await? || sq::is_mentioned(db, status.id, v).await?)
+            }
         },
         Visibility::Direct => match viewer {
             None => Ok(false),

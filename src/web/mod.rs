@@ -1,4 +1,7 @@
 //! The web UI: server-rendered askama pages that work without JavaScript.
+// Handlers answer `Result<_, Response>`, the axum idiom: the error is a ready page, and it
+// travels only a frame or two.
+#![allow(clippy::result_large_err)]
 mod cards;
 mod pages;
 pub mod session;
@@ -46,7 +49,14 @@ pub struct NavUser {
 }
 
 impl Layout {
-    pub async fn new(state: &AppState, user: Option<&WebUser>, csrf: String, headers: &HeaderMap, title: impl Into<String>, current: &'static str) -> Self {
+    pub async fn new(
+        state: &AppState,
+        user: Option<&WebUser>,
+        csrf: String,
+        headers: &HeaderMap,
+        title: impl Into<String>,
+        current: &'static str,
+    ) -> Self {
         let site_name = crate::db::queries::accounts::setting(&state.db.conn, "site_name")
             .await
             .ok()
@@ -57,7 +67,11 @@ impl Layout {
             site_name,
             user: user.map(|u| NavUser {
                 username: u.account.username.clone(),
-                display_name: if u.account.display_name.is_empty() { u.account.username.clone() } else { u.account.display_name.clone() },
+                display_name: if u.account.display_name.is_empty() {
+                    u.account.username.clone()
+                } else {
+                    u.account.display_name.clone()
+                },
                 is_admin: u.is_admin(),
             }),
             csrf,
@@ -71,11 +85,10 @@ impl Layout {
 pub fn render<T: Template>(status: StatusCode, page: &T, had_flash: bool) -> Response {
     match page.render() {
         Ok(html) => {
-            let mut resp = (status, [(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))], html).into_response();
-            if had_flash {
-                if let Ok(v) = HeaderValue::from_str(&format!("{FLASH_COOKIE}=; Path=/; Max-Age=0")) {
-                    resp.headers_mut().append(SET_COOKIE, v);
-                }
+            let mut resp =
+                (status, [(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))], html).into_response();
+            if had_flash && let Ok(v) = HeaderValue::from_str(&format!("{FLASH_COOKIE}=; Path=/; Max-Age=0")) {
+                resp.headers_mut().append(SET_COOKIE, v);
             }
             resp
         }
@@ -154,11 +167,19 @@ async fn css() -> Response {
 }
 
 async fn default_avatar() -> Response {
-    ([(CONTENT_TYPE, "image/png"), (CACHE_CONTROL, "public, max-age=86400")], include_bytes!("../../static/avatar.png").as_slice()).into_response()
+    (
+        [(CONTENT_TYPE, "image/png"), (CACHE_CONTROL, "public, max-age=86400")],
+        include_bytes!("../../static/avatar.png").as_slice(),
+    )
+        .into_response()
 }
 
 async fn default_header() -> Response {
-    ([(CONTENT_TYPE, "image/png"), (CACHE_CONTROL, "public, max-age=86400")], include_bytes!("../../static/header.png").as_slice()).into_response()
+    (
+        [(CONTENT_TYPE, "image/png"), (CACHE_CONTROL, "public, max-age=86400")],
+        include_bytes!("../../static/header.png").as_slice(),
+    )
+        .into_response()
 }
 
 /// Serves an uploaded file. Names carry 96 random bits, so only readers of a post learn them;
@@ -167,7 +188,8 @@ async fn media_file(State(state): State<AppState>, Path(file): Path<String>) -> 
     if !crate::media::MediaStore::valid_name(&file) {
         return error_page(&state, AppError::not_found());
     }
-    let row: AppResult<_> = crate::db::queries::statuses::media_by_file_name(&state.db.conn, &file).await.map_err(Into::into);
+    let row: AppResult<_> =
+        crate::db::queries::statuses::media_by_file_name(&state.db.conn, &file).await.map_err(Into::into);
     let m = match row {
         Ok(Some(m)) => m,
         Ok(None) => return error_page(&state, AppError::not_found()),
@@ -184,7 +206,11 @@ async fn media_file(State(state): State<AppState>, Path(file): Path<String>) -> 
     }
     h.insert(CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400"));
     if m.kind == "document" {
-        let safe: String = m.original_name.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ')).collect();
+        let safe: String = m
+            .original_name
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' '))
+            .collect();
         let name = if safe.is_empty() { file.clone() } else { safe };
         if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
             h.insert(CONTENT_DISPOSITION, v);

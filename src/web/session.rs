@@ -37,10 +37,10 @@ pub fn cookie(parts: &axum::http::HeaderMap, name: &str) -> Option<String> {
     for h in parts.get_all(COOKIE) {
         let Ok(s) = h.to_str() else { continue };
         for pair in s.split(';') {
-            if let Some((k, v)) = pair.trim().split_once('=') {
-                if k == name {
-                    return Some(v.to_owned());
-                }
+            if let Some((k, v)) = pair.trim().split_once('=')
+                && k == name
+            {
+                return Some(v.to_owned());
             }
         }
     }
@@ -59,7 +59,11 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64
 }
 
 /// Gives every browser a CSRF cookie for the forms it sees before signing in.
-pub async fn csrf_cookie(axum::extract::State(state): axum::extract::State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn csrf_cookie(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let existing = cookie(req.headers(), CSRF_COOKIE).filter(|v| v.len() >= 32 && v.len() <= 64);
     let (token, fresh) = match existing {
         Some(t) => (t, false),
@@ -108,7 +112,10 @@ impl FromRequestParts<AppState> for WebUser {
             Ok(MaybeWebUser(None)) => {
                 // Keep where they were going, so sign-in can return there.
                 let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-                let to = format!("/login?next={}", url::form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>());
+                let to = format!(
+                    "/login?next={}",
+                    url::form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>()
+                );
                 Err(Redirect::to(&to).into_response())
             }
             Err(e) => Err(super::error_page(state, e)),

@@ -64,9 +64,7 @@ impl TestNode {
     pub async fn start_with(adjust: impl FnOnce(&mut Settings)) -> Self {
         let data_dir = tempfile::tempdir().expect("temp dir");
         // Bind first: the port is part of the domain, which is part of every id.
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("local addr").port();
         let domain = format!("localhost:{port}");
         let mut settings = Settings::from_defaults().expect("default settings");
@@ -86,14 +84,7 @@ impl TestNode {
                 eprintln!("test node stopped: {e:#}");
             }
         });
-        Self {
-            base_url: format!("http://{domain}"),
-            domain,
-            state,
-            data_dir,
-            server,
-            _database: database,
-        }
+        Self { base_url: format!("http://{domain}"), domain, state, data_dir, server, _database: database }
     }
 
     /// The absolute URL of a path on this node.
@@ -161,14 +152,9 @@ impl ScratchDatabase {
             .await
             .unwrap_or_else(|e| panic!("create database {name}: {e}"));
         let _ = admin.close().await;
-        let mut url =
-            url::Url::parse(&admin_url).unwrap_or_else(|e| panic!("{PG_ENV} is not a URL: {e}"));
+        let mut url = url::Url::parse(&admin_url).unwrap_or_else(|e| panic!("{PG_ENV} is not a URL: {e}"));
         url.set_path(&format!("/{name}"));
-        Some(Self {
-            url: url.to_string(),
-            name,
-            admin_url,
-        })
+        Some(Self { url: url.to_string(), name, admin_url })
     }
 }
 
@@ -181,10 +167,7 @@ impl Drop for ScratchDatabase {
         let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
         // Drop runs inside the test's runtime; a thread with its own runtime may block.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
             rt.block_on(async {
                 let admin = sea_orm::Database::connect(admin_url.as_str()).await.ok()?;
                 // FORCE ends the node's own connections, which may still be open.
@@ -215,31 +198,17 @@ impl Resp {
     /// Asserts a 2xx answer and returns the JSON.
     #[track_caller]
     pub fn ok(&self) -> &Value {
-        assert!(
-            self.status.is_success(),
-            "expected success, got {} {}",
-            self.status,
-            self.text
-        );
+        assert!(self.status.is_success(), "expected success, got {} {}", self.status, self.text);
         &self.json
     }
 
     /// Asserts the status, and for errors the Mastodon error shape `{"error": "…"}`.
     #[track_caller]
     pub fn expect(&self, status: u16) -> &Value {
-        assert_eq!(
-            self.status.as_u16(),
-            status,
-            "unexpected answer: {}",
-            self.text
-        );
+        assert_eq!(self.status.as_u16(), status, "unexpected answer: {}", self.text);
         if status >= 400 {
             let msg = self.json.get("error").and_then(Value::as_str);
-            assert!(
-                msg.is_some_and(|m| !m.is_empty()),
-                "error without a message: {}",
-                self.text
-            );
+            assert!(msg.is_some_and(|m| !m.is_empty()), "error without a message: {}", self.text);
         }
         &self.json
     }
@@ -252,18 +221,13 @@ impl Resp {
     /// A JSON list's items.
     #[track_caller]
     pub fn list(&self) -> &Vec<Value> {
-        self.ok()
-            .as_array()
-            .unwrap_or_else(|| panic!("expected a JSON list, got {}", self.text))
+        self.ok().as_array().unwrap_or_else(|| panic!("expected a JSON list, got {}", self.text))
     }
 
     /// The `id`s of a JSON list.
     #[track_caller]
     pub fn ids(&self) -> Vec<String> {
-        self.list()
-            .iter()
-            .map(|v| v["id"].as_str().expect("id").to_owned())
-            .collect()
+        self.list().iter().map(|v| v["id"].as_str().expect("id").to_owned()).collect()
     }
 
     /// The URL of the `Link` header with the given `rel`.
@@ -272,12 +236,10 @@ impl Resp {
         header.split(',').find_map(|part| {
             let (url, params) = part.split_once(';')?;
             let wanted = format!("rel=\"{rel}\"");
-            params.split(';').any(|p| p.trim() == wanted).then(|| {
-                url.trim()
-                    .trim_start_matches('<')
-                    .trim_end_matches('>')
-                    .to_owned()
-            })
+            params
+                .split(';')
+                .any(|p| p.trim() == wanted)
+                .then(|| url.trim().trim_start_matches('<').trim_end_matches('>').to_owned())
         })
     }
 }
@@ -292,15 +254,8 @@ pub struct Api {
 
 impl Api {
     pub fn new(base: &str, token: Option<String>) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .expect("http client");
-        Self {
-            http,
-            base: base.to_owned(),
-            token,
-        }
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("http client");
+        Self { http, base: base.to_owned(), token }
     }
 
     fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
@@ -323,24 +278,14 @@ impl Api {
         path: &str,
         build: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
     ) -> Resp {
-        let res = build(self.request(method.clone(), path))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let res =
+            build(self.request(method.clone(), path)).send().await.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
         let status = res.status();
         let headers = res.headers().clone();
         let text = res.text().await.unwrap_or_default();
         let json = serde_json::from_str(&text).unwrap_or(Value::Null);
-        assert!(
-            status.as_u16() < 500,
-            "{method} {path} answered {status}: {text}"
-        );
-        Resp {
-            status,
-            headers,
-            json,
-            text,
-        }
+        assert!(status.as_u16() < 500, "{method} {path} answered {status}: {text}");
+        Resp { status, headers, json, text }
     }
 
     pub async fn get(&self, path: &str) -> Resp {
@@ -371,41 +316,20 @@ impl Api {
     /// A request with a raw body and content type.
     pub async fn raw(&self, method: Method, path: &str, content_type: &str, body: Vec<u8>) -> Resp {
         let ct = content_type.to_owned();
-        self.send(method, path, move |r| r.header(CONTENT_TYPE, ct).body(body))
-            .await
+        self.send(method, path, move |r| r.header(CONTENT_TYPE, ct).body(body)).await
     }
 
     /// A form-encoded request, as many Mastodon apps send them.
     pub async fn form(&self, method: Method, path: &str, pairs: &[(&str, &str)]) -> Resp {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(pairs)
-            .finish();
-        self.raw(
-            method,
-            path,
-            "application/x-www-form-urlencoded",
-            body.into_bytes(),
-        )
-        .await
+        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+        self.raw(method, path, "application/x-www-form-urlencoded", body.into_bytes()).await
     }
 
     /// Uploads a file to `POST /api/v2/media` with alt text.
-    pub async fn upload(
-        &self,
-        file_name: &str,
-        mime: &str,
-        bytes: Vec<u8>,
-        description: &str,
-    ) -> Resp {
-        let part = reqwest::multipart::Part::bytes(bytes)
-            .file_name(file_name.to_owned())
-            .mime_str(mime)
-            .expect("mime");
-        let form = reqwest::multipart::Form::new()
-            .part("file", part)
-            .text("description", description.to_owned());
-        self.send(Method::POST, "/api/v2/media", |r| r.multipart(form))
-            .await
+    pub async fn upload(&self, file_name: &str, mime: &str, bytes: Vec<u8>, description: &str) -> Resp {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()).mime_str(mime).expect("mime");
+        let form = reqwest::multipart::Form::new().part("file", part).text("description", description.to_owned());
+        self.send(Method::POST, "/api/v2/media", |r| r.multipart(form)).await
     }
 
     /// Posts a status and returns its JSON (panics unless it succeeded).
@@ -416,21 +340,15 @@ impl Api {
 
     /// The signed-in account (`verify_credentials`).
     pub async fn me(&self) -> Value {
-        self.get("/api/v1/accounts/verify_credentials")
-            .await
-            .ok()
-            .clone()
+        self.get("/api/v1/accounts/verify_credentials").await.ok().clone()
     }
 }
 
 /// A small PNG made in memory.
 pub fn png(width: u32, height: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(width, height, |x, y| {
-        image::Rgb([(x * 7) as u8, (y * 13) as u8, 200])
-    });
+    let img = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x * 7) as u8, (y * 13) as u8, 200]));
     let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png)
-        .expect("encode png");
+    img.write_to(&mut out, image::ImageFormat::Png).expect("encode png");
     out.into_inner()
 }
 
@@ -446,10 +364,7 @@ where
         if let Some(v) = check().await {
             return v;
         }
-        assert!(
-            start.elapsed() < deadline,
-            "timed out after {deadline:?} waiting for {what}"
-        );
+        assert!(start.elapsed() < deadline, "timed out after {deadline:?} waiting for {what}");
         tokio::time::sleep(wait).await;
         wait = (wait * 2).min(Duration::from_millis(200));
     }
@@ -457,9 +372,7 @@ where
 
 /// The ids of a list of statuses (or anything with an `id`).
 pub fn ids_of(list: &[Value]) -> Vec<String> {
-    list.iter()
-        .map(|v| v["id"].as_str().expect("id").to_owned())
-        .collect()
+    list.iter().map(|v| v["id"].as_str().expect("id").to_owned()).collect()
 }
 
 /// Whether a JSON list of statuses contains the status with `id`.

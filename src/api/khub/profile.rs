@@ -73,7 +73,11 @@ struct ProfilePatch {
     links: Option<Vec<Field>>,
 }
 
-async fn update(State(state): State<AppState>, me: AuthUser, ApiBody(p): ApiBody<ProfilePatch>) -> AppResult<Json<Profile>> {
+async fn update(
+    State(state): State<AppState>,
+    me: AuthUser,
+    ApiBody(p): ApiBody<ProfilePatch>,
+) -> AppResult<Json<Profile>> {
     me.require("write:accounts")?;
     profile::update(
         &state,

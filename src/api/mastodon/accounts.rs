@@ -42,9 +42,13 @@ pub fn routes() -> Router<AppState> {
 
 async fn me_json(state: &AppState, me: &AuthUser) -> AppResult<Account> {
     let v = views::account(&state.db.conn, me.id()).await?.ok_or_else(AppError::not_found)?;
-    let requests = graph::follow_requests_to(&state.db.conn, me.id(), crate::db::queries::Page { limit: 1000, ..Default::default() })
-        .await?
-        .len() as u64;
+    let requests = graph::follow_requests_to(
+        &state.db.conn,
+        me.id(),
+        crate::db::queries::Page { limit: 1000, ..Default::default() },
+    )
+    .await?
+    .len() as u64;
     Ok(credential_account(&state.ctx(), &v, requests))
 }
 
@@ -92,7 +96,10 @@ fn parse_fields(v: Value) -> AppResult<Vec<Field>> {
     };
     items
         .into_iter()
-        .map(|item| serde_json::from_value::<Field>(item).map_err(|_| AppError::unprocessable("Validation failed: each field needs a name and a value")))
+        .map(|item| {
+            serde_json::from_value::<Field>(item)
+                .map_err(|_| AppError::unprocessable("Validation failed: each field needs a name and a value"))
+        })
         .collect()
 }
 
@@ -128,7 +135,8 @@ async fn update_credentials(State(state): State<AppState>, me: AuthUser, form: A
 }
 
 async fn account_json(state: &AppState, id: i64) -> AppResult<Account> {
-    let v = views::account(&state.db.conn, id).await?.filter(|v| !v.account.suspended).ok_or_else(AppError::not_found)?;
+    let v =
+        views::account(&state.db.conn, id).await?.filter(|v| !v.account.suspended).ok_or_else(AppError::not_found)?;
     Ok(account(&state.ctx(), &v))
 }
 
@@ -148,7 +156,11 @@ async fn lookup(State(state): State<AppState>, _viewer: MaybeAuth, RawQuery(q): 
     Ok(Json(account_json(&state, a.id).await?))
 }
 
-async fn relationships(State(state): State<AppState>, me: AuthUser, RawQuery(q): RawQuery) -> AppResult<Json<Vec<Relationship>>> {
+async fn relationships(
+    State(state): State<AppState>,
+    me: AuthUser,
+    RawQuery(q): RawQuery,
+) -> AppResult<Json<Vec<Relationship>>> {
     me.require("read:follows")?;
     let m = query_map(q.as_deref());
     let ids: Vec<String> = match m.get("id") {
@@ -196,7 +208,11 @@ async fn statuses(
     let viewer_id = viewer.as_ref().map(AuthUser::id);
     let page = f.page.page(20, 40)?;
     let list = if f.pinned {
-        if page.max_id.is_some() || page.min_id.is_some() { vec![] } else { timelines::pinned(&state, viewer_id, id).await? }
+        if page.max_id.is_some() || page.min_id.is_some() {
+            vec![]
+        } else {
+            timelines::pinned(&state, viewer_id, id).await?
+        }
     } else {
         let filter = timelines::AccountFilter {
             exclude_replies: f.exclude_replies,
@@ -231,20 +247,40 @@ async fn graph_list(
     account_json(state, id).await?;
     let params: PageParams = from_fields(query_map(q.as_deref())).map_err(|e| AppError::bad_request(e.message))?;
     let page = params.page(40, 80)?;
-    let rows = if followers { graph::followers(&state.db.conn, id, page).await? } else { graph::following(&state.db.conn, id, page).await? };
+    let rows = if followers {
+        graph::followers(&state.db.conn, id, page).await?
+    } else {
+        graph::following(&state.db.conn, id, page).await?
+    };
     let ids: Vec<i64> = rows.iter().map(|r| if followers { r.account_id } else { r.target_account_id }).collect();
     let list = views::accounts(&state.db.conn, &ids).await?;
     let path = format!("/api/v1/accounts/{id}/{}", if followers { "followers" } else { "following" });
-    let headers = link_header(&state.base_url, &path, &query_pairs(q.as_deref()), rows.first().map(|r| r.id), rows.last().map(|r| r.id));
+    let headers = link_header(
+        &state.base_url,
+        &path,
+        &query_pairs(q.as_deref()),
+        rows.first().map(|r| r.id),
+        rows.last().map(|r| r.id),
+    );
     let ctx = state.ctx();
     Ok((headers, Json(list.iter().map(|a| account(&ctx, a)).collect())))
 }
 
-async fn followers(State(state): State<AppState>, _v: MaybeAuth, Path(id): Path<String>, RawQuery(q): RawQuery) -> AppResult<(HeaderMap, Json<Vec<Account>>)> {
+async fn followers(
+    State(state): State<AppState>,
+    _v: MaybeAuth,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> AppResult<(HeaderMap, Json<Vec<Account>>)> {
     graph_list(&state, &id, q, true).await
 }
 
-async fn following(State(state): State<AppState>, _v: MaybeAuth, Path(id): Path<String>, RawQuery(q): RawQuery) -> AppResult<(HeaderMap, Json<Vec<Account>>)> {
+async fn following(
+    State(state): State<AppState>,
+    _v: MaybeAuth,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> AppResult<(HeaderMap, Json<Vec<Account>>)> {
     graph_list(&state, &id, q, false).await
 }
 
@@ -262,7 +298,11 @@ async fn follow(State(state): State<AppState>, me: AuthUser, Path(id): Path<Stri
     Ok(Json(relationship(id, &follows::follow(&state, &me.account, id).await?)))
 }
 
-async fn unfollow(State(state): State<AppState>, me: AuthUser, Path(id): Path<String>) -> AppResult<Json<Relationship>> {
+async fn unfollow(
+    State(state): State<AppState>,
+    me: AuthUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<Relationship>> {
     me.require("write:follows")?;
     let id = path_id(&id)?;
     Ok(Json(relationship(id, &follows::unfollow(&state, &me.account, id).await?)))
@@ -280,7 +320,12 @@ async fn unblock(State(state): State<AppState>, me: AuthUser, Path(id): Path<Str
     Ok(Json(relationship(id, &follows::unblock(&state, &me.account, id).await?)))
 }
 
-async fn mute(State(state): State<AppState>, me: AuthUser, Path(id): Path<String>, form: ApiForm) -> AppResult<Json<Relationship>> {
+async fn mute(
+    State(state): State<AppState>,
+    me: AuthUser,
+    Path(id): Path<String>,
+    form: ApiForm,
+) -> AppResult<Json<Relationship>> {
     me.require("write:mutes")?;
     let id = path_id(&id)?;
     let p: MuteParams = from_fields(form.fields)?;
@@ -294,18 +339,32 @@ async fn unmute(State(state): State<AppState>, me: AuthUser, Path(id): Path<Stri
     Ok(Json(relationship(id, &follows::unmute(&state, &me.account, id).await?)))
 }
 
-async fn follow_requests(State(state): State<AppState>, me: AuthUser, RawQuery(q): RawQuery) -> AppResult<(HeaderMap, Json<Vec<Account>>)> {
+async fn follow_requests(
+    State(state): State<AppState>,
+    me: AuthUser,
+    RawQuery(q): RawQuery,
+) -> AppResult<(HeaderMap, Json<Vec<Account>>)> {
     me.require("read:follows")?;
     let params: PageParams = from_fields(query_map(q.as_deref())).map_err(|e| AppError::bad_request(e.message))?;
     let rows = graph::follow_requests_to(&state.db.conn, me.id(), params.page(40, 80)?).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.account_id).collect();
     let list = views::accounts(&state.db.conn, &ids).await?;
-    let headers = link_header(&state.base_url, "/api/v1/follow_requests", &query_pairs(q.as_deref()), rows.first().map(|r| r.id), rows.last().map(|r| r.id));
+    let headers = link_header(
+        &state.base_url,
+        "/api/v1/follow_requests",
+        &query_pairs(q.as_deref()),
+        rows.first().map(|r| r.id),
+        rows.last().map(|r| r.id),
+    );
     let ctx = state.ctx();
     Ok((headers, Json(list.iter().map(|a| account(&ctx, a)).collect())))
 }
 
-async fn authorize(State(state): State<AppState>, me: AuthUser, Path(id): Path<String>) -> AppResult<Json<Relationship>> {
+async fn authorize(
+    State(state): State<AppState>,
+    me: AuthUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<Relationship>> {
     me.require("write:follows")?;
     let id = path_id(&id)?;
     Ok(Json(relationship(id, &follows::answer_request(&state, &me.account, id, true).await?)))

@@ -25,9 +25,9 @@ pub async fn facts(state: &AppState) -> AppResult<InstanceFacts> {
     // The first administrator is the contact account.
     let admin = aq::list_users(db, false, 0, 1000).await?.into_iter().rev().find(|(u, _)| u.role == "admin");
     let contact_account = match admin {
-        Some((_, a)) => views::account(db, a.id)
-            .await?
-            .map(|v| serde_json::to_value(account(&state.ctx(), &v)).unwrap_or_default()),
+        Some((_, a)) => {
+            views::account(db, a.id).await?.map(|v| serde_json::to_value(account(&state.ctx(), &v)).unwrap_or_default())
+        }
         None => None,
     };
     Ok(InstanceFacts {

@@ -37,7 +37,9 @@ async fn upload(State(state): State<AppState>, me: AuthUser, form: ApiForm) -> A
     if name != "file" || files.next().is_some() {
         return Err(AppError::unprocessable("Validation failed: send exactly one file, in the field \"file\""));
     }
-    let m = svc::store_upload(&state, me.id(), upload, fields.description.as_deref().unwrap_or(""), Purpose::Attachment).await?;
+    let m =
+        svc::store_upload(&state, me.id(), upload, fields.description.as_deref().unwrap_or(""), Purpose::Attachment)
+            .await?;
     Ok(Json(media(&state.ctx(), &m)))
 }
 
@@ -51,7 +53,12 @@ async fn show(State(state): State<AppState>, me: AuthUser, Path(id): Path<String
     Ok(Json(media(&state.ctx(), &m)))
 }
 
-async fn update(State(state): State<AppState>, me: AuthUser, Path(id): Path<String>, ApiBody(f): ApiBody<MediaFields>) -> AppResult<Json<MediaAttachment>> {
+async fn update(
+    State(state): State<AppState>,
+    me: AuthUser,
+    Path(id): Path<String>,
+    ApiBody(f): ApiBody<MediaFields>,
+) -> AppResult<Json<MediaAttachment>> {
     me.require("write:media")?;
     let m = svc::describe(&state, me.id(), path_id(&id)?, f.description.as_deref().unwrap_or("")).await?;
     Ok(Json(media(&state.ctx(), &m)))

@@ -24,7 +24,18 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/notifications/{id}/dismiss", post(dismiss))
 }
 
-const KINDS: &[&str] = &["mention", "status", "reblog", "follow", "follow_request", "favourite", "poll", "update", "admin.sign_up", "admin.report"];
+const KINDS: &[&str] = &[
+    "mention",
+    "status",
+    "reblog",
+    "follow",
+    "follow_request",
+    "favourite",
+    "poll",
+    "update",
+    "admin.sign_up",
+    "admin.report",
+];
 
 #[derive(Debug, Deserialize)]
 struct ListParams {
@@ -36,7 +47,11 @@ struct ListParams {
     page: PageParams,
 }
 
-async fn list(State(state): State<AppState>, me: AuthUser, RawQuery(q): RawQuery) -> AppResult<(HeaderMap, Json<Vec<Notification>>)> {
+async fn list(
+    State(state): State<AppState>,
+    me: AuthUser,
+    RawQuery(q): RawQuery,
+) -> AppResult<(HeaderMap, Json<Vec<Notification>>)> {
     me.require("read:notifications")?;
     let p: ListParams = from_fields(query_map(q.as_deref())).map_err(|e| AppError::bad_request(e.message))?;
     for t in p.types.iter().chain(p.exclude_types.iter()).flatten() {
@@ -59,7 +74,10 @@ async fn list(State(state): State<AppState>, me: AuthUser, RawQuery(q): RawQuery
 
 async fn show(State(state): State<AppState>, me: AuthUser, Path(id): Path<String>) -> AppResult<Json<Notification>> {
     me.require("read:notifications")?;
-    let n = nq::by_id(&state.db.conn, path_id(&id)?).await?.filter(|n| n.account_id == me.id()).ok_or_else(AppError::not_found)?;
+    let n = nq::by_id(&state.db.conn, path_id(&id)?)
+        .await?
+        .filter(|n| n.account_id == me.id())
+        .ok_or_else(AppError::not_found)?;
     let v = views::notifications(&state.db.conn, me.id(), vec![n]).await?.pop().ok_or_else(AppError::not_found)?;
     Ok(Json(notification(&state.ctx(), &v)))
 }
@@ -77,7 +95,11 @@ async fn clear(State(state): State<AppState>, me: AuthUser) -> AppResult<Json<se
     Ok(Json(serde_json::json!({})))
 }
 
-async fn dismiss(State(state): State<AppState>, me: AuthUser, Path(id): Path<String>) -> AppResult<Json<serde_json::Value>> {
+async fn dismiss(
+    State(state): State<AppState>,
+    me: AuthUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<serde_json::Value>> {
     me.require("write:notifications")?;
     let id = path_id(&id)?;
     let _w = state.db.write_lock().await;

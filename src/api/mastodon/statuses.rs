@@ -75,24 +75,42 @@ impl StatusParams {
 }
 
 /// The status as the viewer sees it.
-async fn render(state: &AppState, viewer: Option<i64>, s: crate::db::entities::statuses::Model, with_source: bool) -> AppResult<Status> {
+async fn render(
+    state: &AppState,
+    viewer: Option<i64>,
+    s: crate::db::entities::statuses::Model,
+    with_source: bool,
+) -> AppResult<Status> {
     let v = views::statuses(&state.db.conn, viewer, vec![s]).await?.pop().ok_or_else(AppError::not_found)?;
     Ok(status(&state.ctx(), &v, with_source))
 }
 
-async fn create(State(state): State<AppState>, me: AuthUser, ApiBody(p): ApiBody<StatusParams>) -> AppResult<Json<Status>> {
+async fn create(
+    State(state): State<AppState>,
+    me: AuthUser,
+    ApiBody(p): ApiBody<StatusParams>,
+) -> AppResult<Json<Status>> {
     me.require("write:statuses")?;
     let s = svc::create(&state, &me.account, p.compose()?).await?;
     Ok(Json(render(&state, Some(me.id()), s, false).await?))
 }
 
-async fn show(State(state): State<AppState>, MaybeAuth(viewer): MaybeAuth, Path(id): Path<String>) -> AppResult<Json<Status>> {
+async fn show(
+    State(state): State<AppState>,
+    MaybeAuth(viewer): MaybeAuth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Status>> {
     let viewer = viewer.map(|v| v.id());
     let s = svc::readable(&state, viewer, path_id(&id)?).await?;
     Ok(Json(render(&state, viewer, s, false).await?))
 }
 
-async fn update(State(state): State<AppState>, me: AuthUser, Path(id): Path<String>, ApiBody(p): ApiBody<StatusParams>) -> AppResult<Json<Status>> {
+async fn update(
+    State(state): State<AppState>,
+    me: AuthUser,
+    Path(id): Path<String>,
+    ApiBody(p): ApiBody<StatusParams>,
+) -> AppResult<Json<Status>> {
     me.require("write:statuses")?;
     let s = svc::edit(&state, &me.account, path_id(&id)?, p.compose()?).await?;
     Ok(Json(render(&state, Some(me.id()), s, false).await?))
@@ -108,7 +126,11 @@ async fn destroy(State(state): State<AppState>, me: AuthUser, Path(id): Path<Str
     Ok(Json(rendered))
 }
 
-async fn context(State(state): State<AppState>, MaybeAuth(viewer): MaybeAuth, Path(id): Path<String>) -> AppResult<Json<Context>> {
+async fn context(
+    State(state): State<AppState>,
+    MaybeAuth(viewer): MaybeAuth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Context>> {
     let viewer = viewer.map(|v| v.id());
     let c = timelines::context(&state, viewer, path_id(&id)?).await?;
     let ctx = state.ctx();
@@ -118,13 +140,18 @@ async fn context(State(state): State<AppState>, MaybeAuth(viewer): MaybeAuth, Pa
     }))
 }
 
-async fn history(State(state): State<AppState>, MaybeAuth(viewer): MaybeAuth, Path(id): Path<String>) -> AppResult<Json<Vec<StatusEdit>>> {
+async fn history(
+    State(state): State<AppState>,
+    MaybeAuth(viewer): MaybeAuth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Vec<StatusEdit>>> {
     let viewer = viewer.map(|v| v.id());
     let (s, edits) = svc::history(&state, viewer, path_id(&id)?).await?;
     let author = views::account(&state.db.conn, s.account_id).await?.ok_or_else(AppError::not_found)?;
     let ctx = state.ctx();
     let author_json = account(&ctx, &author);
-    let media_ids: Vec<i64> = edits.iter().flat_map(|e| serde_json::from_str::<Vec<i64>>(&e.media_ids).unwrap_or_default()).collect();
+    let media_ids: Vec<i64> =
+        edits.iter().flat_map(|e| serde_json::from_str::<Vec<i64>>(&e.media_ids).unwrap_or_default()).collect();
     let media = sq::media_by_ids(&state.db.conn, &media_ids).await?;
     if edits.is_empty() {
         // Never edited: the history is the status itself.

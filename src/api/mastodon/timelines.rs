@@ -40,7 +40,11 @@ fn answer(state: &AppState, path: &str, q: &Option<String>, list: &[StatusView])
     (headers, Json(list.iter().map(|s| status(&ctx, s, false)).collect()))
 }
 
-async fn home(State(state): State<AppState>, me: AuthUser, RawQuery(q): RawQuery) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
+async fn home(
+    State(state): State<AppState>,
+    me: AuthUser,
+    RawQuery(q): RawQuery,
+) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
     me.require("read:statuses")?;
     let p: PageParams = params(&q)?;
     let list = timelines::home(&state, me.id(), p.page(20, 40)?).await?;
@@ -59,7 +63,11 @@ struct PublicParams {
     page: PageParams,
 }
 
-async fn public(State(state): State<AppState>, MaybeAuth(viewer): MaybeAuth, RawQuery(q): RawQuery) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
+async fn public(
+    State(state): State<AppState>,
+    MaybeAuth(viewer): MaybeAuth,
+    RawQuery(q): RawQuery,
+) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
     let p: PublicParams = params(&q)?;
     // Until federation lands every post here is local; `remote` is therefore empty.
     if p.remote {
@@ -73,7 +81,12 @@ async fn public(State(state): State<AppState>, MaybeAuth(viewer): MaybeAuth, Raw
     Ok(answer(&state, "/api/v1/timelines/public", &q, &list))
 }
 
-async fn tag(State(state): State<AppState>, MaybeAuth(viewer): MaybeAuth, Path(tag): Path<String>, RawQuery(q): RawQuery) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
+async fn tag(
+    State(state): State<AppState>,
+    MaybeAuth(viewer): MaybeAuth,
+    Path(tag): Path<String>,
+    RawQuery(q): RawQuery,
+) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
     if tag.chars().count() > 100 {
         return Err(AppError::not_found());
     }
@@ -82,7 +95,11 @@ async fn tag(State(state): State<AppState>, MaybeAuth(viewer): MaybeAuth, Path(t
     Ok(answer(&state, &format!("/api/v1/timelines/tag/{tag}"), &q, &list))
 }
 
-async fn bookmarks(State(state): State<AppState>, me: AuthUser, RawQuery(q): RawQuery) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
+async fn bookmarks(
+    State(state): State<AppState>,
+    me: AuthUser,
+    RawQuery(q): RawQuery,
+) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
     me.require("read:bookmarks")?;
     let p: PageParams = params(&q)?;
     let (list, first, last) = timelines::bookmarks(&state, me.id(), p.page(20, 40)?).await?;
@@ -91,13 +108,23 @@ async fn bookmarks(State(state): State<AppState>, me: AuthUser, RawQuery(q): Raw
     Ok((headers, Json(list.iter().map(|s| status(&ctx, s, false)).collect())))
 }
 
-async fn favourites(State(state): State<AppState>, me: AuthUser, RawQuery(q): RawQuery) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
+async fn favourites(
+    State(state): State<AppState>,
+    me: AuthUser,
+    RawQuery(q): RawQuery,
+) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
     me.require("read:favourites")?;
     let p: PageParams = params(&q)?;
     let favs = sq::favourites_of(&state.db.conn, me.id(), p.page(20, 40)?).await?;
     let ids: Vec<i64> = favs.iter().map(|f| f.status_id).collect();
     let list = timelines::by_ids_readable(&state, me.id(), &ids).await?;
     let ctx = state.ctx();
-    let headers = link_header(&state.base_url, "/api/v1/favourites", &query_pairs(q.as_deref()), favs.first().map(|f| f.id), favs.last().map(|f| f.id));
+    let headers = link_header(
+        &state.base_url,
+        "/api/v1/favourites",
+        &query_pairs(q.as_deref()),
+        favs.first().map(|f| f.id),
+        favs.last().map(|f| f.id),
+    );
     Ok((headers, Json(list.iter().map(|s| status(&ctx, s, false)).collect())))
 }

@@ -73,16 +73,18 @@ pub fn note_html(bio: &str) -> String {
     if bio.trim().is_empty() {
         return String::new();
     }
-    bio.split("\n\n")
-        .map(|p| format!("<p>{}</p>", escape(p.trim()).replace('\n', "<br>")))
-        .collect::<String>()
+    bio.split("\n\n").map(|p| format!("<p>{}</p>", escape(p.trim()).replace('\n', "<br>"))).collect::<String>()
 }
 
 /// A field value as HTML: URLs become links.
 fn field_value_html(v: &str) -> String {
     if (v.starts_with("https://") || v.starts_with("http://")) && !v.contains(char::is_whitespace) {
         let shown = v.trim_start_matches("https://").trim_start_matches("http://");
-        format!("<a href=\"{}\" rel=\"nofollow noopener noreferrer me\" target=\"_blank\">{}</a>", escape(v), escape(shown))
+        format!(
+            "<a href=\"{}\" rel=\"nofollow noopener noreferrer me\" target=\"_blank\">{}</a>",
+            escape(v),
+            escape(shown)
+        )
     } else {
         escape(v)
     }

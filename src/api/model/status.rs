@@ -66,11 +66,8 @@ pub fn status(ctx: &Ctx<'_>, v: &StatusView, with_source: bool) -> Status {
     let s = &v.status;
     let author = &v.account.account;
     let uri = s.uri.clone().unwrap_or_else(|| format!("{}/users/{}/statuses/{}", ctx.base_url, author.username, s.id));
-    let url = if s.reblog_of_id.is_some() {
-        None
-    } else {
-        Some(format!("{}/@{}/{}", ctx.base_url, author.username, s.id))
-    };
+    let url =
+        if s.reblog_of_id.is_some() { None } else { Some(format!("{}/@{}/{}", ctx.base_url, author.username, s.id)) };
     Status {
         id: s.id.to_string(),
         uri,
@@ -136,7 +133,12 @@ pub struct StatusEdit {
     pub emojis: Vec<serde_json::Value>,
 }
 
-pub fn edit(ctx: &Ctx<'_>, e: &status_edits::Model, author: &Account, media_rows: &[media_attachments::Model]) -> StatusEdit {
+pub fn edit(
+    ctx: &Ctx<'_>,
+    e: &status_edits::Model,
+    author: &Account,
+    media_rows: &[media_attachments::Model],
+) -> StatusEdit {
     let ids: Vec<i64> = serde_json::from_str(&e.media_ids).unwrap_or_default();
     StatusEdit {
         content: e.content.clone(),

@@ -1,13 +1,11 @@
 //! Accounts, users, sessions, tokens, invites and site settings.
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
-use crate::db::entities::{
-    access_tokens, accounts, email_tokens, invites, sessions, site_settings, users,
-};
+use crate::db::entities::{access_tokens, accounts, email_tokens, invites, sessions, site_settings, users};
 
 pub async fn account_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<accounts::Model>, DbErr> {
     accounts::Entity::find_by_id(id).one(db).await
@@ -92,20 +90,14 @@ pub async fn access_token_by_hash(
     db: &impl ConnectionTrait,
     hash: &str,
 ) -> Result<Option<access_tokens::Model>, DbErr> {
-    access_tokens::Entity::find_by_id(hash.to_owned())
-        .filter(access_tokens::Column::RevokedAt.is_null())
-        .one(db)
-        .await
+    access_tokens::Entity::find_by_id(hash.to_owned()).filter(access_tokens::Column::RevokedAt.is_null()).one(db).await
 }
 
 pub async fn insert_email_token(db: &impl ConnectionTrait, t: email_tokens::Model) -> Result<(), DbErr> {
     email_tokens::ActiveModel::from(t).insert(db).await.map(|_| ())
 }
 
-pub async fn email_token_by_hash(
-    db: &impl ConnectionTrait,
-    hash: &str,
-) -> Result<Option<email_tokens::Model>, DbErr> {
+pub async fn email_token_by_hash(db: &impl ConnectionTrait, hash: &str) -> Result<Option<email_tokens::Model>, DbErr> {
     email_tokens::Entity::find_by_id(hash.to_owned()).one(db).await
 }
 

@@ -1,8 +1,8 @@
 //! The social graph: follows, follow requests, blocks and mutes.
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use super::Page;
@@ -136,7 +136,11 @@ pub async fn delete_follow_request(db: &impl ConnectionTrait, account: i64, targ
 }
 
 /// Pending requests to follow `target`, newest first.
-pub async fn follow_requests_to(db: &impl ConnectionTrait, target: i64, page: Page) -> Result<Vec<follow_requests::Model>, DbErr> {
+pub async fn follow_requests_to(
+    db: &impl ConnectionTrait,
+    target: i64,
+    page: Page,
+) -> Result<Vec<follow_requests::Model>, DbErr> {
     let mut q = follow_requests::Entity::find().filter(follow_requests::Column::TargetAccountId.eq(target));
     for c in page.conditions(super::col("follow_requests", "id")) {
         q = q.filter(c);
@@ -177,7 +181,13 @@ pub async fn delete_block(db: &impl ConnectionTrait, account: i64, target: i64) 
         .map(|_| ())
 }
 
-pub async fn insert_mute(db: &impl ConnectionTrait, id: i64, account: i64, target: i64, notifications: bool) -> Result<(), DbErr> {
+pub async fn insert_mute(
+    db: &impl ConnectionTrait,
+    id: i64,
+    account: i64,
+    target: i64,
+    notifications: bool,
+) -> Result<(), DbErr> {
     delete_mute(db, account, target).await?;
     mutes::ActiveModel {
         id: Set(id),

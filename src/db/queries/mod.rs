@@ -46,5 +46,5 @@ impl Page {
 
 /// A column of a table, for raw expressions.
 pub fn col(table: &'static str, column: &'static str) -> SimpleExpr {
-    Expr::col((sea_orm::sea_query::Alias::new(table), sea_orm::sea_query::Alias::new(column))).into()
+    Expr::col((sea_orm::sea_query::Alias::new(table), sea_orm::sea_query::Alias::new(column)))
 }

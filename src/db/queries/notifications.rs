@@ -1,8 +1,8 @@
 //! Notifications.
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use super::Page;
@@ -107,9 +107,5 @@ pub async fn dismiss(db: &impl ConnectionTrait, account: i64, id: i64) -> Result
 }
 
 pub async fn clear(db: &impl ConnectionTrait, account: i64) -> Result<(), DbErr> {
-    notifications::Entity::delete_many()
-        .filter(notifications::Column::AccountId.eq(account))
-        .exec(db)
-        .await
-        .map(|_| ())
+    notifications::Entity::delete_many().filter(notifications::Column::AccountId.eq(account)).exec(db).await.map(|_| ())
 }

@@ -4,14 +4,14 @@ use std::collections::HashMap;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, Value,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement, Value,
 };
 
 use super::Page;
 use crate::db::entities::{
-    bookmarks, collection_items, collections, favourites, media_attachments, mentions, status_edits,
-    status_pins, status_tags, statuses,
+    bookmarks, collection_items, collections, favourites, media_attachments, mentions, status_edits, status_pins,
+    status_tags, statuses,
 };
 
 /// A SQL fragment with `?` placeholders and its values.
@@ -92,7 +92,12 @@ struct IdRow {
 /// Ids of the newest (or, reading upwards, the oldest) `limit` statuses by the account or the
 /// accounts it follows, inside the page's bounds. Only the `(account_id, id)` index is read, so
 /// this stays cheap however many posts there are; callers filter the candidates afterwards.
-pub async fn home_candidates(db: &impl ConnectionTrait, account: i64, page: Page, limit: u64) -> Result<Vec<i64>, DbErr> {
+pub async fn home_candidates(
+    db: &impl ConnectionTrait,
+    account: i64,
+    page: Page,
+    limit: u64,
+) -> Result<Vec<i64>, DbErr> {
     let mut sql = String::from(
         "SELECT c.id FROM statuses c WHERE c.account_id IN \
          (SELECT target_account_id FROM follows WHERE account_id = ? UNION ALL SELECT ?)",
@@ -158,7 +163,10 @@ pub async fn count_all_local_statuses(db: &impl ConnectionTrait) -> Result<u64, 
     statuses::Entity::find().filter(statuses::Column::Uri.is_null()).count(db).await
 }
 
-pub async fn last_status_at(db: &impl ConnectionTrait, account: i64) -> Result<Option<chrono::DateTime<chrono::Utc>>, DbErr> {
+pub async fn last_status_at(
+    db: &impl ConnectionTrait,
+    account: i64,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, DbErr> {
     Ok(statuses::Entity::find()
         .filter(statuses::Column::AccountId.eq(account))
         .order_by_desc(statuses::Column::Id)
@@ -167,7 +175,10 @@ pub async fn last_status_at(db: &impl ConnectionTrait, account: i64) -> Result<O
         .map(|s| s.created_at))
 }
 
-pub async fn media_for_statuses(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<media_attachments::Model>, DbErr> {
+pub async fn media_for_statuses(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<Vec<media_attachments::Model>, DbErr> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -185,7 +196,10 @@ pub async fn media_by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<
     media_attachments::Entity::find().filter(media_attachments::Column::Id.is_in(ids.iter().copied())).all(db).await
 }
 
-pub async fn media_by_file_name(db: &impl ConnectionTrait, name: &str) -> Result<Option<media_attachments::Model>, DbErr> {
+pub async fn media_by_file_name(
+    db: &impl ConnectionTrait,
+    name: &str,
+) -> Result<Option<media_attachments::Model>, DbErr> {
     media_attachments::Entity::find().filter(media_attachments::Column::FileName.eq(name)).one(db).await
 }
 
@@ -310,9 +324,15 @@ pub async fn counts(db: &impl ConnectionTrait, ids: &[i64]) -> Result<HashMap<i6
     let queries = [
         // Only replies everyone may see are counted (as on Mastodon), or the count would
         // reveal followers-only and direct replies.
-        format!("SELECT in_reply_to_id AS id, COUNT(*) AS n FROM statuses WHERE in_reply_to_id IN ({placeholders}) AND visibility IN ('public','unlisted') GROUP BY in_reply_to_id"),
-        format!("SELECT reblog_of_id AS id, COUNT(*) AS n FROM statuses WHERE reblog_of_id IN ({placeholders}) GROUP BY reblog_of_id"),
-        format!("SELECT status_id AS id, COUNT(*) AS n FROM favourites WHERE status_id IN ({placeholders}) GROUP BY status_id"),
+        format!(
+            "SELECT in_reply_to_id AS id, COUNT(*) AS n FROM statuses WHERE in_reply_to_id IN ({placeholders}) AND visibility IN ('public','unlisted') GROUP BY in_reply_to_id"
+        ),
+        format!(
+            "SELECT reblog_of_id AS id, COUNT(*) AS n FROM statuses WHERE reblog_of_id IN ({placeholders}) GROUP BY reblog_of_id"
+        ),
+        format!(
+            "SELECT status_id AS id, COUNT(*) AS n FROM favourites WHERE status_id IN ({placeholders}) GROUP BY status_id"
+        ),
     ];
     for (which, sql) in queries.iter().enumerate() {
         let rows = CountRow::find_by_statement(statement(backend, sql, values.clone())).all(db).await?;
@@ -450,7 +470,11 @@ pub async fn bookmarks_of(db: &impl ConnectionTrait, account: i64, page: Page) -
 }
 
 /// The account's favourites, newest first (paged by favourite id).
-pub async fn favourites_of(db: &impl ConnectionTrait, account: i64, page: Page) -> Result<Vec<favourites::Model>, DbErr> {
+pub async fn favourites_of(
+    db: &impl ConnectionTrait,
+    account: i64,
+    page: Page,
+) -> Result<Vec<favourites::Model>, DbErr> {
     let mut q = favourites::Entity::find().filter(favourites::Column::AccountId.eq(account));
     for c in page.conditions(super::col("favourites", "id")) {
         q = q.filter(c);
@@ -531,7 +555,12 @@ pub async fn delete_collection(db: &impl ConnectionTrait, id: i64) -> Result<(),
     collections::Entity::delete_by_id(id).exec(db).await.map(|_| ())
 }
 
-pub async fn add_to_collection(db: &impl ConnectionTrait, collection: i64, status: i64, note: &str) -> Result<(), DbErr> {
+pub async fn add_to_collection(
+    db: &impl ConnectionTrait,
+    collection: i64,
+    status: i64,
+    note: &str,
+) -> Result<(), DbErr> {
     let exists = collection_items::Entity::find()
         .filter(collection_items::Column::CollectionId.eq(collection))
         .filter(collection_items::Column::StatusId.eq(status))
@@ -562,7 +591,11 @@ pub async fn remove_from_collection(db: &impl ConnectionTrait, collection: i64, 
         .map(|_| ())
 }
 
-pub async fn collection_items(db: &impl ConnectionTrait, collection: i64, page: Page) -> Result<Vec<collection_items::Model>, DbErr> {
+pub async fn collection_items(
+    db: &impl ConnectionTrait,
+    collection: i64,
+    page: Page,
+) -> Result<Vec<collection_items::Model>, DbErr> {
     let mut q = collection_items::Entity::find().filter(collection_items::Column::CollectionId.eq(collection));
     for c in page.conditions(super::col("collection_items", "id")) {
         q = q.filter(c);
@@ -588,13 +621,8 @@ pub async fn delete_status_rows(db: &impl ConnectionTrait, id: i64) -> Result<()
 
 /// Media files of a status, removed with it (returns the file names to delete after commit).
 pub async fn delete_media_of(db: &impl ConnectionTrait, status: i64) -> Result<Vec<String>, DbErr> {
-    let media = media_attachments::Entity::find()
-        .filter(media_attachments::Column::StatusId.eq(status))
-        .all(db)
-        .await?;
-    media_attachments::Entity::delete_many()
-        .filter(media_attachments::Column::StatusId.eq(status))
-        .exec(db)
-        .await?;
+    let media =
+        media_attachments::Entity::find().filter(media_attachments::Column::StatusId.eq(status)).all(db).await?;
+    media_attachments::Entity::delete_many().filter(media_attachments::Column::StatusId.eq(status)).exec(db).await?;
     Ok(media.into_iter().map(|m| m.file_name).collect())
 }

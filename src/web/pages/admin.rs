@@ -3,10 +3,10 @@ use std::collections::HashMap;
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
-use axum::Router;
 
 use super::{FormField, OrPage, PageResult, csrf, layout, redirect_with};
 use crate::api::body::ApiForm;
@@ -89,11 +89,16 @@ async fn admin_page(
         disabled: u.disabled,
         is_self: u.id == user.user.id,
     };
-    let pending: Vec<AdminUser> = aq::list_users(db, true, 0, 100).await.or_page(state)?.into_iter().map(to_row).collect();
-    let users: Vec<AdminUser> = aq::list_users(db, false, offset, USERS_PAGE).await.or_page(state)?.into_iter().map(to_row).collect();
-    let site_name = aq::setting(db, "site_name").await.or_page(state)?.unwrap_or_else(|| state.settings.site_name.clone());
-    let site_description =
-        aq::setting(db, "site_description").await.or_page(state)?.unwrap_or_else(|| state.settings.site_description.clone());
+    let pending: Vec<AdminUser> =
+        aq::list_users(db, true, 0, 100).await.or_page(state)?.into_iter().map(to_row).collect();
+    let users: Vec<AdminUser> =
+        aq::list_users(db, false, offset, USERS_PAGE).await.or_page(state)?.into_iter().map(to_row).collect();
+    let site_name =
+        aq::setting(db, "site_name").await.or_page(state)?.unwrap_or_else(|| state.settings.site_name.clone());
+    let site_description = aq::setting(db, "site_description")
+        .await
+        .or_page(state)?
+        .unwrap_or_else(|| state.settings.site_description.clone());
     let mode = accounts::registration_mode(state).await.or_page(state)?;
     let value = |k: &str, current: String| form.map(|f| f.text(k)).unwrap_or(current);
     Ok(AdminPage {
@@ -122,7 +127,13 @@ async fn admin_page(
     })
 }
 
-async fn admin(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> PageResult {
+async fn admin(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
     require_admin(&state, &user)?;
     let offset = q.get("offset").and_then(|o| o.parse::<u64>().ok()).unwrap_or(0).min(1_000_000);
     let page = admin_page(&state, &user, &anon, &headers, offset, None, vec![]).await?;
@@ -130,7 +141,13 @@ async fn admin(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, hea
     Ok(render(StatusCode::OK, &page, flash))
 }
 
-async fn save_settings(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, headers: HeaderMap, form: ApiForm) -> PageResult {
+async fn save_settings(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    headers: HeaderMap,
+    form: ApiForm,
+) -> PageResult {
     require_admin(&state, &user)?;
     csrf(&state, Some(&user), &anon, &form)?;
     let name = form.text("site_name").trim().to_owned();
@@ -160,7 +177,13 @@ async fn save_settings(State(state): State<AppState>, user: WebUser, anon: AnonC
     Ok(redirect_with(&state, "/admin#settings", "Settings saved"))
 }
 
-async fn user_action(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, Path((id, action)): Path<(String, String)>, form: ApiForm) -> PageResult {
+async fn user_action(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    Path((id, action)): Path<(String, String)>,
+    form: ApiForm,
+) -> PageResult {
     require_admin(&state, &user)?;
     csrf(&state, Some(&user), &anon, &form)?;
     let id = crate::ids::parse_id(&id).ok_or_else(|| crate::web::error_page(&state, AppError::not_found()))?;

@@ -3,12 +3,12 @@ use std::collections::HashMap;
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::header::{SET_COOKIE, USER_AGENT};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
 
 use super::{FormField, OrPage, PageResult, csrf, layout, redirect_with, safe_next};
 use crate::api::body::ApiForm;
@@ -43,7 +43,12 @@ pub struct FormPage {
 }
 
 fn message(layout: Layout, heading: &str, body: &str, link: Option<(&str, &str)>) -> MessagePage {
-    MessagePage { layout, heading: heading.into(), body: body.into(), link: link.map(|(a, b)| (a.to_owned(), b.to_owned())) }
+    MessagePage {
+        layout,
+        heading: heading.into(),
+        body: body.into(),
+        link: link.map(|(a, b)| (a.to_owned(), b.to_owned())),
+    }
 }
 
 async fn login_page(
@@ -59,14 +64,20 @@ async fn login_page(
         heading: "Sign in".into(),
         intro: String::new(),
         fields: vec![
-            FormField::new("login", "Username or email address", "text").value(login).autocomplete("username").errors_from(&errors),
+            FormField::new("login", "Username or email address", "text")
+                .value(login)
+                .autocomplete("username")
+                .errors_from(&errors),
             FormField::new("password", "Password", "password").autocomplete("current-password").errors_from(&errors),
         ],
         errors,
         action: "/login".into(),
         hidden: vec![("next".into(), next.to_owned())],
         submit: "Sign in".into(),
-        links: vec![("/password/reset".into(), "Forgotten your password?".into()), ("/register".into(), "Create an account".into())],
+        links: vec![
+            ("/password/reset".into(), "Forgotten your password?".into()),
+            ("/register".into(), "Create an account".into()),
+        ],
     }
 }
 
@@ -116,7 +127,13 @@ async fn login(State(state): State<AppState>, anon: AnonCsrf, headers: HeaderMap
     Ok(render(StatusCode::UNAUTHORIZED, &page, false))
 }
 
-async fn logout(State(state): State<AppState>, MaybeWebUser(user): MaybeWebUser, anon: AnonCsrf, headers: HeaderMap, form: ApiForm) -> PageResult {
+async fn logout(
+    State(state): State<AppState>,
+    MaybeWebUser(user): MaybeWebUser,
+    anon: AnonCsrf,
+    headers: HeaderMap,
+    form: ApiForm,
+) -> PageResult {
     csrf(&state, user.as_ref(), &anon, &form)?;
     if let Some(token) = crate::web::session::cookie(&headers, SESSION_COOKIE) {
         accounts::end_session(&state, &token).await.or_page(&state)?;
@@ -235,7 +252,12 @@ async fn register(State(state): State<AppState>, anon: AnonCsrf, headers: Header
     }
 }
 
-async fn confirm(State(state): State<AppState>, anon: AnonCsrf, headers: HeaderMap, Path(token): Path<String>) -> PageResult {
+async fn confirm(
+    State(state): State<AppState>,
+    anon: AnonCsrf,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> PageResult {
     let user = accounts::confirm_email(&state, &token).await.or_page(&state)?;
     let l = layout(&state, None, &anon, &headers, "Email address confirmed", "").await;
     let body = if user.approved {
@@ -247,12 +269,20 @@ async fn confirm(State(state): State<AppState>, anon: AnonCsrf, headers: HeaderM
     Ok(render(StatusCode::OK, &page, false))
 }
 
-async fn reset_request_page(state: &AppState, anon: &AnonCsrf, headers: &HeaderMap, email: &str, errors: Vec<(&'static str, String)>) -> FormPage {
+async fn reset_request_page(
+    state: &AppState,
+    anon: &AnonCsrf,
+    headers: &HeaderMap,
+    email: &str,
+    errors: Vec<(&'static str, String)>,
+) -> FormPage {
     FormPage {
         layout: layout(state, None, anon, headers, "Reset your password", "login").await,
         heading: "Reset your password".into(),
         intro: "Enter the email address of your account and we will send you a link to choose a new password.".into(),
-        fields: vec![FormField::new("email", "Email address", "email").value(email).autocomplete("email").errors_from(&errors)],
+        fields: vec![
+            FormField::new("email", "Email address", "email").value(email).autocomplete("email").errors_from(&errors),
+        ],
         errors,
         action: "/password/reset".into(),
         hidden: vec![],
@@ -285,15 +315,23 @@ async fn reset_request(State(state): State<AppState>, anon: AnonCsrf, headers: H
     Ok(render(StatusCode::OK, &page, false))
 }
 
-async fn reset_page(state: &AppState, anon: &AnonCsrf, headers: &HeaderMap, token: &str, errors: Vec<(&'static str, String)>) -> FormPage {
+async fn reset_page(
+    state: &AppState,
+    anon: &AnonCsrf,
+    headers: &HeaderMap,
+    token: &str,
+    errors: Vec<(&'static str, String)>,
+) -> FormPage {
     FormPage {
         layout: layout(state, None, anon, headers, "Choose a new password", "login").await,
         heading: "Choose a new password".into(),
         intro: String::new(),
-        fields: vec![FormField::new("password", "New password", "password")
-            .hint("At least 8 characters.")
-            .autocomplete("new-password")
-            .errors_from(&errors)],
+        fields: vec![
+            FormField::new("password", "New password", "password")
+                .hint("At least 8 characters.")
+                .autocomplete("new-password")
+                .errors_from(&errors),
+        ],
         errors,
         action: format!("/password/reset/{token}"),
         hidden: vec![],
@@ -302,15 +340,29 @@ async fn reset_page(state: &AppState, anon: &AnonCsrf, headers: &HeaderMap, toke
     }
 }
 
-async fn reset_form(State(state): State<AppState>, anon: AnonCsrf, headers: HeaderMap, Path(token): Path<String>) -> PageResult {
+async fn reset_form(
+    State(state): State<AppState>,
+    anon: AnonCsrf,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> PageResult {
     if !accounts::reset_token_valid(&state, &token).await.or_page(&state)? {
-        return Err(crate::web::error_page(&state, crate::error::AppError::not_found_msg("This reset link is not valid or has expired")));
+        return Err(crate::web::error_page(
+            &state,
+            crate::error::AppError::not_found_msg("This reset link is not valid or has expired"),
+        ));
     }
     let page = reset_page(&state, &anon, &headers, &token, vec![]).await;
     Ok(render(StatusCode::OK, &page, false))
 }
 
-async fn reset(State(state): State<AppState>, anon: AnonCsrf, headers: HeaderMap, Path(token): Path<String>, form: ApiForm) -> PageResult {
+async fn reset(
+    State(state): State<AppState>,
+    anon: AnonCsrf,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    form: ApiForm,
+) -> PageResult {
     csrf(&state, None, &anon, &form)?;
     let password = form.text("password");
     if let Err(e) = accounts::valid_password(&password) {

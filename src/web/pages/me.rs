@@ -4,10 +4,10 @@ use std::collections::HashMap;
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
-use axum::Router;
 
 use super::timelines::account_by_handle;
 use super::{OrPage, PageResult, csrf, layout, older_link, page_from, redirect_with};
@@ -58,7 +58,13 @@ struct NotificationsPage {
     older: Option<String>,
 }
 
-async fn notifications(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> PageResult {
+async fn notifications(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
     let me = user.account.id;
     let list = timelines::notifications(&state, me, None, None, page_from(&q, PAGE)).await.or_page(&state)?;
     let items = list
@@ -106,7 +112,13 @@ struct SavedPage {
     older: Option<String>,
 }
 
-async fn bookmarks(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> PageResult {
+async fn bookmarks(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
     let me = user.account.id;
     let (list, _first, last) = timelines::bookmarks(&state, me, page_from(&q, PAGE)).await.or_page(&state)?;
     let full = list.len() as u64 == PAGE;
@@ -132,14 +144,26 @@ struct CollectionsPage {
     name: String,
 }
 
-async fn collections_page(state: &AppState, user: &WebUser, anon: &AnonCsrf, headers: &HeaderMap, errors: Vec<(&'static str, String)>, name: String) -> Result<CollectionsPage, axum::response::Response> {
+async fn collections_page(
+    state: &AppState,
+    user: &WebUser,
+    anon: &AnonCsrf,
+    headers: &HeaderMap,
+    errors: Vec<(&'static str, String)>,
+    name: String,
+) -> Result<CollectionsPage, axum::response::Response> {
     let list = crate::db::queries::statuses::collections_of(&state.db.conn, user.account.id)
         .await
         .or_page(state)?
         .into_iter()
         .map(|c| (c.id.to_string(), c.name, c.description))
         .collect();
-    Ok(CollectionsPage { layout: layout(state, Some(user), anon, headers, "Collections", "saved").await, collections: list, errors, name })
+    Ok(CollectionsPage {
+        layout: layout(state, Some(user), anon, headers, "Collections", "saved").await,
+        collections: list,
+        errors,
+        name,
+    })
 }
 
 async fn collections(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, headers: HeaderMap) -> PageResult {
@@ -148,7 +172,13 @@ async fn collections(State(state): State<AppState>, user: WebUser, anon: AnonCsr
     Ok(render(StatusCode::OK, &page, flash))
 }
 
-async fn create_collection(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, headers: HeaderMap, form: ApiForm) -> PageResult {
+async fn create_collection(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    headers: HeaderMap,
+    form: ApiForm,
+) -> PageResult {
     csrf(&state, Some(&user), &anon, &form)?;
     match private_space::create_collection(&state, &user.account, &form.text("name"), &form.text("description")).await {
         Ok(c) => Ok(redirect_with(&state, &format!("/collections/{}", c.id), "Collection created")),
@@ -161,10 +191,18 @@ async fn create_collection(State(state): State<AppState>, user: WebUser, anon: A
     }
 }
 
-async fn collection(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, headers: HeaderMap, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> PageResult {
+async fn collection(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
     let id = crate::ids::parse_id(&id).ok_or_else(|| crate::web::error_page(&state, AppError::not_found()))?;
     let c = private_space::mine(&state, &user.account, id).await.or_page(&state)?;
-    let (list, last) = timelines::collection(&state, user.account.id, c.id, page_from(&q, PAGE)).await.or_page(&state)?;
+    let (list, last) =
+        timelines::collection(&state, user.account.id, c.id, page_from(&q, PAGE)).await.or_page(&state)?;
     let full = list.len() as u64 == PAGE;
     let page = SavedPage {
         layout: layout(&state, Some(&user), &anon, &headers, &c.name, "saved").await,
@@ -179,17 +217,30 @@ async fn collection(State(state): State<AppState>, user: WebUser, anon: AnonCsrf
     Ok(render(StatusCode::OK, &page, flash))
 }
 
-async fn delete_collection(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, Path(id): Path<String>, form: ApiForm) -> PageResult {
+async fn delete_collection(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    Path(id): Path<String>,
+    form: ApiForm,
+) -> PageResult {
     csrf(&state, Some(&user), &anon, &form)?;
     let id = crate::ids::parse_id(&id).ok_or_else(|| crate::web::error_page(&state, AppError::not_found()))?;
     private_space::delete_collection(&state, &user.account, id).await.or_page(&state)?;
     Ok(redirect_with(&state, "/collections", "Collection deleted"))
 }
 
-async fn remove_from_collection(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, Path(id): Path<String>, form: ApiForm) -> PageResult {
+async fn remove_from_collection(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    Path(id): Path<String>,
+    form: ApiForm,
+) -> PageResult {
     csrf(&state, Some(&user), &anon, &form)?;
     let id = crate::ids::parse_id(&id).ok_or_else(|| crate::web::error_page(&state, AppError::not_found()))?;
-    let status = crate::ids::parse_id(&form.text("status_id")).ok_or_else(|| crate::web::error_page(&state, AppError::not_found()))?;
+    let status = crate::ids::parse_id(&form.text("status_id"))
+        .ok_or_else(|| crate::web::error_page(&state, AppError::not_found()))?;
     private_space::unfile(&state, &user.account, id, status).await.or_page(&state)?;
     Ok(redirect_with(&state, &format!("/collections/{id}"), "Removed from the collection"))
 }
@@ -219,11 +270,26 @@ const PROFILE_FIELDS: &[(&str, &str, &str, bool)] = &[
     ("organisation", "Organisation", "For example, Leeds City Council or an NHS trust.", false),
     ("location", "Location", "", false),
     ("bio", "Bio", "What you work on and what you can help with.", true),
-    ("expertise", "Expertise", "Topics you know about, separated by commas. For example: housing, data protection.", false),
+    (
+        "expertise",
+        "Expertise",
+        "Topics you know about, separated by commas. For example: housing, data protection.",
+        false,
+    ),
 ];
 
-async fn settings_page(state: &AppState, user: &WebUser, anon: &AnonCsrf, headers: &HeaderMap, values: Option<&ApiForm>, errors: Vec<(&'static str, String)>) -> Result<SettingsPage, axum::response::Response> {
-    let a = aq::account_by_id(&state.db.conn, user.account.id).await.or_page(state)?.ok_or_else(|| crate::web::error_page(state, AppError::not_found()))?;
+async fn settings_page(
+    state: &AppState,
+    user: &WebUser,
+    anon: &AnonCsrf,
+    headers: &HeaderMap,
+    values: Option<&ApiForm>,
+    errors: Vec<(&'static str, String)>,
+) -> Result<SettingsPage, axum::response::Response> {
+    let a = aq::account_by_id(&state.db.conn, user.account.id)
+        .await
+        .or_page(state)?
+        .ok_or_else(|| crate::web::error_page(state, AppError::not_found()))?;
     let current = |name: &str| -> String {
         match name {
             "display_name" => a.display_name.clone(),
@@ -250,7 +316,11 @@ async fn settings_page(state: &AppState, user: &WebUser, anon: &AnonCsrf, header
     let links = (0..4)
         .map(|i| match values {
             Some(f) => (i, f.text(&format!("link_name_{i}")), f.text(&format!("link_value_{i}"))),
-            None => (i, saved.get(i).map(|f| f.name.clone()).unwrap_or_default(), saved.get(i).map(|f| f.value.clone()).unwrap_or_default()),
+            None => (
+                i,
+                saved.get(i).map(|f| f.name.clone()).unwrap_or_default(),
+                saved.get(i).map(|f| f.value.clone()).unwrap_or_default(),
+            ),
         })
         .collect();
     Ok(SettingsPage {
@@ -284,7 +354,13 @@ fn field_of_error(message: &str) -> &'static str {
     }
 }
 
-async fn save_settings(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, headers: HeaderMap, form: ApiForm) -> PageResult {
+async fn save_settings(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    headers: HeaderMap,
+    form: ApiForm,
+) -> PageResult {
     csrf(&state, Some(&user), &anon, &form)?;
     let mut update = ProfileUpdate {
         display_name: Some(form.text("display_name")),
@@ -295,7 +371,10 @@ async fn save_settings(State(state): State<AppState>, user: WebUser, anon: AnonC
         expertise: Some(form.text("expertise").split(',').map(str::to_owned).collect()),
         fields: Some(
             (0..4)
-                .map(|i| Field { name: form.text(&format!("link_name_{i}")), value: form.text(&format!("link_value_{i}")) })
+                .map(|i| Field {
+                    name: form.text(&format!("link_name_{i}")),
+                    value: form.text(&format!("link_value_{i}")),
+                })
                 .collect(),
         ),
         locked: Some(form.text("locked") == "true"),
@@ -333,7 +412,14 @@ struct InvitePage {
     sent: Vec<(String, String, String)>,
 }
 
-async fn invite_page(state: &AppState, user: &WebUser, anon: &AnonCsrf, headers: &HeaderMap, emails: String, errors: Vec<(&'static str, String)>) -> Result<InvitePage, axum::response::Response> {
+async fn invite_page(
+    state: &AppState,
+    user: &WebUser,
+    anon: &AnonCsrf,
+    headers: &HeaderMap,
+    emails: String,
+    errors: Vec<(&'static str, String)>,
+) -> Result<InvitePage, axum::response::Response> {
     let now = chrono::Utc::now();
     let sent = aq::invites_by(&state.db.conn, user.account.id)
         .await
@@ -350,7 +436,12 @@ async fn invite_page(state: &AppState, user: &WebUser, anon: &AnonCsrf, headers:
             (i.email, i.created_at.format("%-d %B %Y").to_string(), status.to_owned())
         })
         .collect();
-    Ok(InvitePage { layout: layout(state, Some(user), anon, headers, "Invite a colleague", "invite").await, errors, emails, sent })
+    Ok(InvitePage {
+        layout: layout(state, Some(user), anon, headers, "Invite a colleague", "invite").await,
+        errors,
+        emails,
+        sent,
+    })
 }
 
 async fn invite_form(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, headers: HeaderMap) -> PageResult {
@@ -359,7 +450,13 @@ async fn invite_form(State(state): State<AppState>, user: WebUser, anon: AnonCsr
     Ok(render(StatusCode::OK, &page, flash))
 }
 
-async fn invite(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, headers: HeaderMap, form: ApiForm) -> PageResult {
+async fn invite(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    headers: HeaderMap,
+    form: ApiForm,
+) -> PageResult {
     csrf(&state, Some(&user), &anon, &form)?;
     match accounts::invite(&state, &user.account, &form.text("emails")).await {
         Ok(list) => {
@@ -381,10 +478,19 @@ struct FollowRequestsPage {
     requests: Vec<(String, String, String, String)>,
 }
 
-async fn follow_requests(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, headers: HeaderMap) -> PageResult {
-    let rows = graph::follow_requests_to(&state.db.conn, user.account.id, crate::db::queries::Page { limit: 100, ..Default::default() })
-        .await
-        .or_page(&state)?;
+async fn follow_requests(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    headers: HeaderMap,
+) -> PageResult {
+    let rows = graph::follow_requests_to(
+        &state.db.conn,
+        user.account.id,
+        crate::db::queries::Page { limit: 100, ..Default::default() },
+    )
+    .await
+    .or_page(&state)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.account_id).collect();
     let list = views::accounts(&state.db.conn, &ids).await.or_page(&state)?;
     let page = FollowRequestsPage {
@@ -405,21 +511,42 @@ async fn answer(state: AppState, user: WebUser, anon: AnonCsrf, id: String, form
     Ok(redirect_with(&state, "/follow_requests", if accept { "Request accepted" } else { "Request rejected" }))
 }
 
-async fn authorize(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, Path(id): Path<String>, form: ApiForm) -> PageResult {
+async fn authorize(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    Path(id): Path<String>,
+    form: ApiForm,
+) -> PageResult {
     answer(state, user, anon, id, form, true).await
 }
 
-async fn reject(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, Path(id): Path<String>, form: ApiForm) -> PageResult {
+async fn reject(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    Path(id): Path<String>,
+    form: ApiForm,
+) -> PageResult {
     answer(state, user, anon, id, form, false).await
 }
 
 /// Follow, unfollow, block, unblock, mute, unmute from a profile page.
-async fn relationship_action(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, Path((handle, action)): Path<(String, String)>, form: ApiForm) -> PageResult {
+async fn relationship_action(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    Path((handle, action)): Path<(String, String)>,
+    form: ApiForm,
+) -> PageResult {
     csrf(&state, Some(&user), &anon, &form)?;
     let target = account_by_handle(&state, &handle).await?;
     let me = &user.account;
     let (result, message) = match action.as_str() {
-        "follow" => (follows::follow(&state, me, target.id).await, if target.locked { "Follow request sent" } else { "You are now following them" }),
+        "follow" => (
+            follows::follow(&state, me, target.id).await,
+            if target.locked { "Follow request sent" } else { "You are now following them" },
+        ),
         "unfollow" => (follows::unfollow(&state, me, target.id).await, "You are no longer following them"),
         "block" => (follows::block(&state, me, target.id).await, "Blocked"),
         "unblock" => (follows::unblock(&state, me, target.id).await, "Unblocked"),

@@ -87,7 +87,14 @@ impl ApiForm {
 }
 
 /// The layout for a page, with the right CSRF token.
-pub async fn layout(state: &AppState, user: Option<&WebUser>, anon: &AnonCsrf, headers: &HeaderMap, title: &str, current: &'static str) -> Layout {
+pub async fn layout(
+    state: &AppState,
+    user: Option<&WebUser>,
+    anon: &AnonCsrf,
+    headers: &HeaderMap,
+    title: &str,
+    current: &'static str,
+) -> Layout {
     Layout::new(state, user, session::csrf_token(user, anon), headers, title, current).await
 }
 

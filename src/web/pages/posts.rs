@@ -3,11 +3,11 @@ use std::collections::HashMap;
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 
 use super::timelines::{ComposeForm, home_page, thread_page};
 use super::{OrPage, PageResult, csrf, layout, redirect_with};
@@ -24,7 +24,9 @@ use crate::web::{Card, Layout, cards, render};
 /// A handler for one per-post action.
 macro_rules! action_handler {
     ($what:expr) => {
-        |state: State<AppState>, user: WebUser, anon: AnonCsrf, id: Path<String>, form: ApiForm| action(state, user, anon, id, form, $what)
+        |state: State<AppState>, user: WebUser, anon: AnonCsrf, id: Path<String>, form: ApiForm| {
+            action(state, user, anon, id, form, $what)
+        }
     };
 }
 
@@ -52,7 +54,10 @@ fn id_of(state: &AppState, raw: &str) -> Result<i64, Response> {
 
 /// The URL of a status's page.
 async fn status_url(state: &AppState, id: i64) -> Result<String, Response> {
-    let s = sq::status_by_id(&state.db.conn, id).await.or_page(state)?.ok_or_else(|| crate::web::error_page(state, AppError::not_found()))?;
+    let s = sq::status_by_id(&state.db.conn, id)
+        .await
+        .or_page(state)?
+        .ok_or_else(|| crate::web::error_page(state, AppError::not_found()))?;
     let a = crate::db::queries::accounts::account_by_id(&state.db.conn, s.account_id)
         .await
         .or_page(state)?
@@ -60,7 +65,13 @@ async fn status_url(state: &AppState, id: i64) -> Result<String, Response> {
     Ok(format!("/@{}/{}", a.username, s.id))
 }
 
-async fn create(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, headers: HeaderMap, form: ApiForm) -> PageResult {
+async fn create(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    headers: HeaderMap,
+    form: ApiForm,
+) -> PageResult {
     csrf(&state, Some(&user), &anon, &form)?;
     let reply_to = form.text("in_reply_to_id");
     let reply_to = if reply_to.is_empty() { None } else { Some(id_of(&state, &reply_to)?) };
@@ -78,7 +89,14 @@ async fn create(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, he
             if name != "media" || upload.bytes.is_empty() {
                 continue;
             }
-            let m = media::store_upload(&state, user.account.id, upload, &form.text("media_description"), Purpose::Attachment).await?;
+            let m = media::store_upload(
+                &state,
+                user.account.id,
+                upload,
+                &form.text("media_description"),
+                Purpose::Attachment,
+            )
+            .await?;
             compose.media_ids.push(m.id);
         }
         svc::create(&state, &user.account, compose.clone()).await
@@ -97,7 +115,11 @@ async fn create(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, he
             c.text = form.text("status");
             c.spoiler = form.text("spoiler_text");
             c.visibility = form.text("visibility");
-            let status = if e.kind == ErrorKind::PayloadTooLarge { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::UNPROCESSABLE_ENTITY };
+            let status = if e.kind == ErrorKind::PayloadTooLarge {
+                StatusCode::PAYLOAD_TOO_LARGE
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
             match reply_to {
                 Some(parent) => {
                     let page = thread_page(&state, Some(&user), &anon, &headers, parent, Some(c)).await?;
@@ -125,7 +147,14 @@ enum Action {
     Unpin,
 }
 
-async fn action(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, Path(id): Path<String>, form: ApiForm, what: Action) -> PageResult {
+async fn action(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    Path(id): Path<String>,
+    form: ApiForm,
+    what: Action,
+) -> PageResult {
     csrf(&state, Some(&user), &anon, &form)?;
     let id = id_of(&state, &id)?;
     let me = &user.account;
@@ -155,7 +184,11 @@ struct EditPage {
     back: String,
 }
 
-async fn own_status(state: &AppState, user: &WebUser, id: i64) -> Result<crate::db::entities::statuses::Model, Response> {
+async fn own_status(
+    state: &AppState,
+    user: &WebUser,
+    id: i64,
+) -> Result<crate::db::entities::statuses::Model, Response> {
     let s = svc::readable(state, Some(user.account.id), id).await.or_page(state)?;
     if s.account_id != user.account.id || s.reblog_of_id.is_some() {
         return Err(crate::web::error_page(state, AppError::forbidden("You can only change your own posts")));
@@ -163,7 +196,13 @@ async fn own_status(state: &AppState, user: &WebUser, id: i64) -> Result<crate::
     Ok(s)
 }
 
-async fn edit_form(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, headers: HeaderMap, Path(id): Path<String>) -> PageResult {
+async fn edit_form(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> PageResult {
     let id = id_of(&state, &id)?;
     let s = own_status(&state, &user, id).await?;
     let page = EditPage {
@@ -177,12 +216,21 @@ async fn edit_form(State(state): State<AppState>, user: WebUser, anon: AnonCsrf,
     Ok(render(StatusCode::OK, &page, false))
 }
 
-async fn edit(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, headers: HeaderMap, Path(id): Path<String>, form: ApiForm) -> PageResult {
+async fn edit(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    form: ApiForm,
+) -> PageResult {
     csrf(&state, Some(&user), &anon, &form)?;
     let id = id_of(&state, &id)?;
     own_status(&state, &user, id).await?;
-    let media_ids = sq::media_for_statuses(&state.db.conn, &[id]).await.or_page(&state)?.into_iter().map(|m| m.id).collect();
-    let c = Compose { text: form.text("status"), spoiler_text: form.text("spoiler_text"), media_ids, ..Default::default() };
+    let media_ids =
+        sq::media_for_statuses(&state.db.conn, &[id]).await.or_page(&state)?.into_iter().map(|m| m.id).collect();
+    let c =
+        Compose { text: form.text("status"), spoiler_text: form.text("spoiler_text"), media_ids, ..Default::default() };
     match svc::edit(&state, &user.account, id, c).await {
         Ok(_) => Ok(redirect_with(&state, &status_url(&state, id).await?, "Your post has been updated")),
         Err(e) if e.kind == ErrorKind::Unprocessable => {
@@ -209,7 +257,13 @@ struct DeletePage {
     back: String,
 }
 
-async fn delete_form(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, headers: HeaderMap, Path(id): Path<String>) -> PageResult {
+async fn delete_form(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> PageResult {
     let id = id_of(&state, &id)?;
     let s = own_status(&state, &user, id).await?;
     let list = views::statuses(&state.db.conn, Some(user.account.id), vec![s]).await.or_page(&state)?;
@@ -222,7 +276,13 @@ async fn delete_form(State(state): State<AppState>, user: WebUser, anon: AnonCsr
     Ok(render(StatusCode::OK, &page, false))
 }
 
-async fn delete(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, Path(id): Path<String>, form: ApiForm) -> PageResult {
+async fn delete(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    Path(id): Path<String>,
+    form: ApiForm,
+) -> PageResult {
     csrf(&state, Some(&user), &anon, &form)?;
     let id = id_of(&state, &id)?;
     svc::delete(&state, &user.account, id).await.or_page(&state)?;
@@ -237,7 +297,13 @@ struct HistoryPage {
     back: String,
 }
 
-async fn history(State(state): State<AppState>, MaybeWebUser(user): MaybeWebUser, anon: AnonCsrf, headers: HeaderMap, Path(id): Path<String>) -> PageResult {
+async fn history(
+    State(state): State<AppState>,
+    MaybeWebUser(user): MaybeWebUser,
+    anon: AnonCsrf,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> PageResult {
     let id = id_of(&state, &id)?;
     let viewer = user.as_ref().map(|u| u.account.id);
     let (s, edits) = svc::history(&state, viewer, id).await.or_page(&state)?;
@@ -245,7 +311,11 @@ async fn history(State(state): State<AppState>, MaybeWebUser(user): MaybeWebUser
         .iter()
         .enumerate()
         .map(|(i, e)| {
-            let label = if i == 0 { "Original".to_owned() } else { format!("Edited {}", crate::web::cards::date_label(e.created_at)) };
+            let label = if i == 0 {
+                "Original".to_owned()
+            } else {
+                format!("Edited {}", crate::web::cards::date_label(e.created_at))
+            };
             (label, e.spoiler_text.clone(), e.content.clone())
         })
         .collect();
@@ -278,7 +348,13 @@ struct FilePage {
     status_id: String,
 }
 
-async fn file_form(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, headers: HeaderMap, Path(id): Path<String>) -> PageResult {
+async fn file_form(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> PageResult {
     let id = id_of(&state, &id)?;
     let s = svc::readable(&state, Some(user.account.id), id).await.or_page(&state)?;
     let list = views::statuses(&state.db.conn, Some(user.account.id), vec![s]).await.or_page(&state)?;
@@ -297,7 +373,13 @@ async fn file_form(State(state): State<AppState>, user: WebUser, anon: AnonCsrf,
     Ok(render(StatusCode::OK, &page, false))
 }
 
-async fn file(State(state): State<AppState>, user: WebUser, anon: AnonCsrf, Path(id): Path<String>, form: ApiForm) -> PageResult {
+async fn file(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    Path(id): Path<String>,
+    form: ApiForm,
+) -> PageResult {
     csrf(&state, Some(&user), &anon, &form)?;
     let id = id_of(&state, &id)?;
     let collection = id_of(&state, &form.text("collection_id"))?;

@@ -3,11 +3,11 @@ use std::collections::HashMap;
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
-use axum::Router;
 
 use super::{OrPage, PageResult, layout, older_link, page_from};
 use crate::app::AppState;
@@ -75,7 +75,14 @@ struct TimelinePage {
 }
 
 /// The home page, also shown again (422) with a compose error.
-pub async fn home_page(state: &AppState, user: &WebUser, anon: &AnonCsrf, headers: &HeaderMap, q: &HashMap<String, String>, compose: ComposeForm) -> Result<HomePage, Response> {
+pub async fn home_page(
+    state: &AppState,
+    user: &WebUser,
+    anon: &AnonCsrf,
+    headers: &HeaderMap,
+    q: &HashMap<String, String>,
+    compose: ComposeForm,
+) -> Result<HomePage, Response> {
     let list = timelines::home(state, user.account.id, page_from(q, PAGE)).await.or_page(state)?;
     Ok(HomePage {
         layout: layout(state, Some(user), anon, headers, "Home", "home").await,
@@ -85,14 +92,26 @@ pub async fn home_page(state: &AppState, user: &WebUser, anon: &AnonCsrf, header
     })
 }
 
-async fn home(State(state): State<AppState>, MaybeWebUser(user): MaybeWebUser, anon: AnonCsrf, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> PageResult {
+async fn home(
+    State(state): State<AppState>,
+    MaybeWebUser(user): MaybeWebUser,
+    anon: AnonCsrf,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
     let Some(user) = user else { return local(State(state), MaybeWebUser(None), anon, headers, Query(q)).await };
     let page = home_page(&state, &user, &anon, &headers, &q, ComposeForm::new(&state)).await?;
     let flash = page.layout.flash.is_some();
     Ok(render(StatusCode::OK, &page, flash))
 }
 
-async fn local(State(state): State<AppState>, MaybeWebUser(user): MaybeWebUser, anon: AnonCsrf, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> PageResult {
+async fn local(
+    State(state): State<AppState>,
+    MaybeWebUser(user): MaybeWebUser,
+    anon: AnonCsrf,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
     let viewer = user.as_ref().map(|u| u.account.id);
     let list = timelines::local(&state, viewer, page_from(&q, PAGE)).await.or_page(&state)?;
     let page = TimelinePage {
@@ -106,7 +125,14 @@ async fn local(State(state): State<AppState>, MaybeWebUser(user): MaybeWebUser, 
     Ok(render(StatusCode::OK, &page, flash))
 }
 
-async fn tag(State(state): State<AppState>, MaybeWebUser(user): MaybeWebUser, anon: AnonCsrf, headers: HeaderMap, Path(tag): Path<String>, Query(q): Query<HashMap<String, String>>) -> PageResult {
+async fn tag(
+    State(state): State<AppState>,
+    MaybeWebUser(user): MaybeWebUser,
+    anon: AnonCsrf,
+    headers: HeaderMap,
+    Path(tag): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
     if tag.chars().count() > 100 || tag.is_empty() {
         return Err(crate::web::error_page(&state, AppError::not_found()));
     }
@@ -155,7 +181,10 @@ struct ProfilePage {
 }
 
 /// `/@name` → the local account; anything else is not a profile.
-pub async fn account_by_handle(state: &AppState, handle: &str) -> Result<crate::db::entities::accounts::Model, Response> {
+pub async fn account_by_handle(
+    state: &AppState,
+    handle: &str,
+) -> Result<crate::db::entities::accounts::Model, Response> {
     let name = handle.strip_prefix('@').ok_or_else(|| crate::web::error_page(state, AppError::not_found()))?;
     let name = name.split('@').next().unwrap_or_default();
     aq::local_account_by_username(&state.db.conn, name)
@@ -165,22 +194,44 @@ pub async fn account_by_handle(state: &AppState, handle: &str) -> Result<crate::
         .ok_or_else(|| crate::web::error_page(state, AppError::not_found()))
 }
 
-async fn profile(State(state): State<AppState>, MaybeWebUser(user): MaybeWebUser, anon: AnonCsrf, headers: HeaderMap, Path(handle): Path<String>, Query(q): Query<HashMap<String, String>>) -> PageResult {
+async fn profile(
+    State(state): State<AppState>,
+    MaybeWebUser(user): MaybeWebUser,
+    anon: AnonCsrf,
+    headers: HeaderMap,
+    Path(handle): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
     let account = account_by_handle(&state, &handle).await?;
-    let v = views::account(&state.db.conn, account.id).await.or_page(&state)?.ok_or_else(|| crate::web::error_page(&state, AppError::not_found()))?;
+    let v = views::account(&state.db.conn, account.id)
+        .await
+        .or_page(&state)?
+        .ok_or_else(|| crate::web::error_page(&state, AppError::not_found()))?;
     let viewer = user.as_ref().map(|u| u.account.id);
-    let list = timelines::account(&state, viewer, account.id, timelines::AccountFilter::default(), page_from(&q, PAGE)).await.or_page(&state)?;
-    let pinned = if q.contains_key("max_id") { vec![] } else { timelines::pinned(&state, viewer, account.id).await.or_page(&state)? };
+    let list = timelines::account(&state, viewer, account.id, timelines::AccountFilter::default(), page_from(&q, PAGE))
+        .await
+        .or_page(&state)?;
+    let pinned = if q.contains_key("max_id") {
+        vec![]
+    } else {
+        timelines::pinned(&state, viewer, account.id).await.or_page(&state)?
+    };
     let rel = match viewer {
-        Some(me) if me != account.id => Some(graph::relationship(&state.db.conn, me, account.id).await.or_page(&state)?),
+        Some(me) if me != account.id => {
+            Some(graph::relationship(&state.db.conn, me, account.id).await.or_page(&state)?)
+        }
         _ => None,
     };
     let is_self = viewer == Some(account.id);
     let has_requests = is_self
-        && !graph::follow_requests_to(&state.db.conn, account.id, crate::db::queries::Page { limit: 1, ..Default::default() })
-            .await
-            .or_page(&state)?
-            .is_empty();
+        && !graph::follow_requests_to(
+            &state.db.conn,
+            account.id,
+            crate::db::queries::Page { limit: 1, ..Default::default() },
+        )
+        .await
+        .or_page(&state)?
+        .is_empty();
     let (follow_action, follow_label) = match &rel {
         Some(r) if r.following => ("unfollow", format!("Unfollow {}", display_name(&v))),
         Some(r) if r.requested => ("unfollow", "Withdraw follow request".to_owned()),
@@ -188,7 +239,8 @@ async fn profile(State(state): State<AppState>, MaybeWebUser(user): MaybeWebUser
         _ => ("follow", format!("Follow {}", display_name(&v))),
     };
     let page = ProfilePage {
-        layout: layout(&state, user.as_ref(), &anon, &headers, &display_name(&v), if is_self { "profile" } else { "" }).await,
+        layout: layout(&state, user.as_ref(), &anon, &headers, &display_name(&v), if is_self { "profile" } else { "" })
+            .await,
         header_url: v.header.as_ref().map(|m| format!("/media/{}", m.file_name)),
         avatar_url: avatar_url(&v),
         display_name: display_name(&v),
@@ -201,7 +253,8 @@ async fn profile(State(state): State<AppState>, MaybeWebUser(user): MaybeWebUser
         links: fields_of(&account)
             .into_iter()
             .map(|f| {
-                let is_link = (f.value.starts_with("https://") || f.value.starts_with("http://")) && !f.value.contains(char::is_whitespace);
+                let is_link = (f.value.starts_with("https://") || f.value.starts_with("http://"))
+                    && !f.value.contains(char::is_whitespace);
                 (f.name, f.value, is_link)
             })
             .collect(),
@@ -218,7 +271,11 @@ async fn profile(State(state): State<AppState>, MaybeWebUser(user): MaybeWebUser
         followed_by: rel.as_ref().is_some_and(|r| r.followed_by),
         has_requests,
         pinned: cards(&pinned, viewer),
-        older: older_link(&format!("/@{}", account.username), list.last().map(|s| s.status.id), list.len() as u64 == PAGE),
+        older: older_link(
+            &format!("/@{}", account.username),
+            list.last().map(|s| s.status.id),
+            list.len() as u64 == PAGE,
+        ),
         cards: cards(&list, viewer),
     };
     let flash = page.layout.flash.is_some();
@@ -237,7 +294,14 @@ pub struct ThreadPage {
 }
 
 /// The thread page, also shown again (422) with a reply error.
-pub async fn thread_page(state: &AppState, user: Option<&WebUser>, anon: &AnonCsrf, headers: &HeaderMap, id: i64, compose: Option<ComposeForm>) -> Result<ThreadPage, Response> {
+pub async fn thread_page(
+    state: &AppState,
+    user: Option<&WebUser>,
+    anon: &AnonCsrf,
+    headers: &HeaderMap,
+    id: i64,
+    compose: Option<ComposeForm>,
+) -> Result<ThreadPage, Response> {
     let viewer = user.map(|u| u.account.id);
     let ctx = timelines::context(state, viewer, id).await.or_page(state)?;
     let focus = crate::web::card(&ctx.status, viewer);
@@ -265,10 +329,17 @@ pub async fn thread_page(state: &AppState, user: Option<&WebUser>, anon: &AnonCs
     })
 }
 
-async fn thread(State(state): State<AppState>, MaybeWebUser(user): MaybeWebUser, anon: AnonCsrf, headers: HeaderMap, Path((handle, id)): Path<(String, String)>) -> PageResult {
+async fn thread(
+    State(state): State<AppState>,
+    MaybeWebUser(user): MaybeWebUser,
+    anon: AnonCsrf,
+    headers: HeaderMap,
+    Path((handle, id)): Path<(String, String)>,
+) -> PageResult {
     let account = account_by_handle(&state, &handle).await?;
     let id = crate::ids::parse_id(&id).ok_or_else(|| crate::web::error_page(&state, AppError::not_found()))?;
-    let s = crate::service::statuses::readable(&state, user.as_ref().map(|u| u.account.id), id).await.or_page(&state)?;
+    let s =
+        crate::service::statuses::readable(&state, user.as_ref().map(|u| u.account.id), id).await.or_page(&state)?;
     if s.account_id != account.id {
         return Err(crate::web::error_page(&state, AppError::not_found()));
     }
