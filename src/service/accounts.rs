@@ -584,7 +584,12 @@ pub async fn admin_create_user(
     password: &str,
     admin: bool,
 ) -> AppResult<users::Model> {
-    valid_username(username).map_err(|e| AppError::unprocessable(format!("username: {e}")))?;
+    // Reserved names are kept from self-registration only: the operator may take "admin".
+    if let Err(e) = valid_username(username)
+        && !RESERVED.contains(&username.to_lowercase().as_str())
+    {
+        return Err(AppError::unprocessable(format!("username: {e}")));
+    }
     let email = email.trim().to_lowercase();
     valid_email(&email).map_err(|e| AppError::unprocessable(format!("email: {e}")))?;
     valid_password(password).map_err(|e| AppError::unprocessable(format!("password: {e}")))?;

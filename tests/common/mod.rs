@@ -16,6 +16,8 @@ use reqwest::{Method, StatusCode};
 use sea_orm::ConnectionTrait;
 use serde_json::Value;
 
+pub mod web;
+
 /// The environment variable naming a PostgreSQL server to test against.
 pub const PG_ENV: &str = "KHUB_TEST_DATABASE_URL";
 
