@@ -16,7 +16,7 @@ async fn private_and_direct_posts_stay_within_their_audience_in_html() {
     let author = node.create_member("author").await;
     let follower = node.create_member("follower").await;
     let outsider = node.create_member("outsider").await;
-    let mentioned = node.create_member("mentioned").await;
+    let _mentioned = node.create_member("mentioned").await;
     follower.post_empty(&format!("/api/v1/accounts/{}/follow", author.id)).await.ok();
 
     let media = author.upload("secret.png", "image/png", png(20, 20), "A secret chart").await;
