@@ -30,6 +30,14 @@ pub fn insert_pair(map: &mut Map<String, Value>, key: &str, value: Value) {
     // fields_attributes[0][name]=x
     if let Some((base, rest)) = key.split_once('[') {
         let parts: Vec<&str> = rest.trim_end_matches(']').split("][").collect();
+        // source[privacy]=x
+        if parts.len() == 1 {
+            let entry = map.entry(base.to_owned()).or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(o) = entry {
+                o.insert(parts[0].to_owned(), value);
+            }
+            return;
+        }
         if parts.len() == 2 {
             let entry = map.entry(base.to_owned()).or_insert_with(|| Value::Object(Map::new()));
             if let Value::Object(o) = entry {
@@ -48,6 +56,14 @@ fn content_type(req: &Request) -> String {
     req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase()
 }
 
+/// Most fields and files one request may carry; no endpoint needs more.
+const MAX_FIELDS: usize = 500;
+const MAX_FILES: usize = 8;
+
+fn too_many() -> AppError {
+    AppError::bad_request(format!("Too many fields: send at most {MAX_FIELDS} fields and {MAX_FILES} files"))
+}
+
 /// Reads any supported body into fields and files.
 pub async fn read_form<S: Send + Sync>(req: Request, state: &S) -> AppResult<ApiForm> {
     let ct = content_type(&req);
@@ -57,7 +73,12 @@ pub async fn read_form<S: Send + Sync>(req: Request, state: &S) -> AppResult<Api
         let mut mp = Multipart::from_request(req, state)
             .await
             .map_err(|e| AppError::bad_request(format!("Invalid multipart body: {e}")))?;
+        let mut count = 0usize;
         while let Some(field) = mp.next_field().await.map_err(|e| multipart_error(&e))? {
+            count += 1;
+            if count > MAX_FIELDS || files.len() >= MAX_FILES && field.file_name().is_some() {
+                return Err(too_many());
+            }
             let name = field.name().unwrap_or_default().to_owned();
             if let Some(file_name) = field.file_name().map(str::to_owned) {
                 let bytes = field.bytes().await.map_err(|e| multipart_error(&e))?;
@@ -80,11 +101,15 @@ pub async fn read_form<S: Send + Sync>(req: Request, state: &S) -> AppResult<Api
             let v: Value =
                 serde_json::from_slice(&bytes).map_err(|e| AppError::bad_request(format!("Invalid JSON body: {e}")))?;
             match v {
+                Value::Object(m) if m.len() > MAX_FIELDS => return Err(too_many()),
                 Value::Object(m) => fields = m,
                 _ => return Err(AppError::bad_request("The JSON body must be an object")),
             }
         } else if ct.starts_with("application/x-www-form-urlencoded") || ct.is_empty() {
-            for (k, v) in url::form_urlencoded::parse(&bytes) {
+            for (n, (k, v)) in url::form_urlencoded::parse(&bytes).enumerate() {
+                if n >= MAX_FIELDS {
+                    return Err(too_many());
+                }
                 insert_pair(&mut fields, &k, Value::String(v.into_owned()));
             }
         } else {

@@ -54,7 +54,13 @@ pub async fn list(
     exclude: Option<&[String]>,
     page: Page,
 ) -> Result<Vec<notifications::Model>, DbErr> {
-    let mut q = notifications::Entity::find().filter(notifications::Column::AccountId.eq(account));
+    // Nothing from someone either side has blocked, even if it arrived before the block.
+    let unblocked = Expr::cust_with_values(
+        "NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.account_id = ? AND b.target_account_id = notifications.from_account_id) \
+         OR (b.account_id = notifications.from_account_id AND b.target_account_id = ?))",
+        [account, account],
+    );
+    let mut q = notifications::Entity::find().filter(notifications::Column::AccountId.eq(account)).filter(unblocked);
     if let Some(k) = kinds {
         q = q.filter(notifications::Column::Kind.is_in(k.iter().cloned()));
     }
