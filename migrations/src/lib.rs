@@ -3,6 +3,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_foundation;
 mod m20261122_000002_status_counts_index;
+mod m20261122_000003_federation;
 
 pub struct Migrator;
 
@@ -12,6 +13,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_foundation::Migration),
             Box::new(m20261122_000002_status_counts_index::Migration),
+            Box::new(m20261122_000003_federation::Migration),
         ]
     }
 }

@@ -166,6 +166,17 @@ fn new_account(id: i64, username: &str) -> accounts::Model {
         suspended: false,
         created_at: now,
         updated_at: now,
+        uri: None,
+        url: None,
+        inbox_url: None,
+        shared_inbox_url: None,
+        outbox_url: None,
+        followers_url: None,
+        public_key_pem: None,
+        private_key_pem: None,
+        avatar_remote_url: None,
+        header_remote_url: None,
+        fetched_at: None,
     }
 }
 

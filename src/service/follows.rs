@@ -3,6 +3,7 @@ use crate::app::AppState;
 use crate::db::entities::accounts;
 use crate::db::queries::{accounts as aq, graph, notifications as nq};
 use crate::error::{AppError, AppResult};
+use crate::service::outgoing::{self, Outgoing};
 
 async fn target(state: &AppState, me: &accounts::Model, id: i64) -> AppResult<accounts::Model> {
     let t = aq::account_by_id(&state.db.conn, id).await?.ok_or_else(AppError::not_found)?;
@@ -23,17 +24,26 @@ pub async fn follow(state: &AppState, me: &accounts::Model, id: i64) -> AppResul
     }
     let tx = state.db.begin_write().await?;
     if !graph::is_following(&*tx, me.id, t.id).await? {
-        if t.locked {
+        if t.domain.is_some() {
+            // A remote account answers with Accept (or Reject); until then it is a request.
             if !graph::has_request(&*tx, me.id, t.id).await? {
-                graph::insert_follow_request(&*tx, crate::ids::next_id(), me.id, t.id).await?;
+                let id = crate::ids::next_id();
+                let follow_id = outgoing::activity_id(&state.base_url, "follow", id);
+                graph::insert_follow_request(&*tx, id, me.id, t.id, Some(&follow_id)).await?;
+                outgoing::emit(&*tx, &Outgoing::Follow { follower: me.id, target: t.id, follow_id }).await?;
+            }
+        } else if t.locked {
+            if !graph::has_request(&*tx, me.id, t.id).await? {
+                graph::insert_follow_request(&*tx, crate::ids::next_id(), me.id, t.id, None).await?;
                 nq::insert(&*tx, t.id, me.id, "follow_request", None).await?;
             }
         } else {
-            graph::insert_follow(&*tx, crate::ids::next_id(), me.id, t.id).await?;
+            graph::insert_follow(&*tx, crate::ids::next_id(), me.id, t.id, None).await?;
             nq::insert(&*tx, t.id, me.id, "follow", None).await?;
         }
     }
     tx.commit().await?;
+    state.wake_jobs();
     Ok(graph::relationship(&state.db.conn, me.id, t.id).await?)
 }
 
@@ -41,11 +51,21 @@ pub async fn follow(state: &AppState, me: &accounts::Model, id: i64) -> AppResul
 pub async fn unfollow(state: &AppState, me: &accounts::Model, id: i64) -> AppResult<graph::RelationshipView> {
     let t = target(state, me, id).await?;
     let tx = state.db.begin_write().await?;
+    let follow_uri = match graph::follow(&*tx, me.id, t.id).await? {
+        Some(f) => f.uri,
+        None => graph::follow_request(&*tx, me.id, t.id).await?.and_then(|r| r.uri),
+    };
     graph::delete_follow(&*tx, me.id, t.id).await?;
     if graph::delete_follow_request(&*tx, me.id, t.id).await? > 0 {
         nq::delete_matching(&*tx, t.id, me.id, "follow_request", None).await?;
     }
+    if t.domain.is_some() {
+        if let Some(follow_id) = follow_uri {
+            outgoing::emit(&*tx, &Outgoing::Unfollow { follower: me.id, target: t.id, follow_id }).await?;
+        }
+    }
     tx.commit().await?;
+    state.wake_jobs();
     Ok(graph::relationship(&state.db.conn, me.id, t.id).await?)
 }
 
@@ -57,15 +77,22 @@ pub async fn answer_request(
     accept: bool,
 ) -> AppResult<graph::RelationshipView> {
     let tx = state.db.begin_write().await?;
+    let request = graph::follow_request(&*tx, from, me.id).await?;
     if graph::delete_follow_request(&*tx, from, me.id).await? == 0 {
         return Err(AppError::not_found_msg("No such follow request"));
     }
     nq::delete_matching(&*tx, me.id, from, "follow_request", None).await?;
+    let follow_uri = request.and_then(|r| r.uri);
     if accept {
-        graph::insert_follow(&*tx, crate::ids::next_id(), from, me.id).await?;
+        graph::insert_follow(&*tx, crate::ids::next_id(), from, me.id, follow_uri.as_deref()).await?;
         nq::insert(&*tx, me.id, from, "follow", None).await?;
+        // A remote follower learns of the decision through an Accept.
+        if let Some(follow_id) = follow_uri {
+            outgoing::emit(&*tx, &Outgoing::AcceptFollow { follower: from, target: me.id, follow_id }).await?;
+        }
     }
     tx.commit().await?;
+    state.wake_jobs();
     Ok(graph::relationship(&state.db.conn, me.id, from).await?)
 }
 

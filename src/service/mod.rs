@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod follows;
 pub mod media;
+pub mod outgoing;
 pub mod private_space;
 pub mod profile;
 pub mod statuses;

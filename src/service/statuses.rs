@@ -9,6 +9,7 @@ use crate::app::AppState;
 use crate::db::entities::{accounts, status_edits, statuses};
 use crate::db::queries::{accounts as aq, graph, notifications as nq, statuses as sq};
 use crate::error::{AppError, AppResult};
+use crate::service::outgoing::{self, Outgoing};
 
 /// A post as a member composes it.
 #[derive(Debug, Clone, Default)]
@@ -29,6 +30,8 @@ struct Prepared {
     spoiler_text: String,
     sensitive: bool,
     mention_ids: Vec<i64>,
+    /// Mentioned accounts on other servers (also in `mention_ids`).
+    remote_mentions: Vec<i64>,
     tags: Vec<String>,
     media_ids: Vec<i64>,
 }
@@ -43,15 +46,22 @@ async fn resolve_mentions(
     let mut links = HashMap::new();
     for m in text::find_mentions(source).into_iter().take(50) {
         let local = m.domain.as_deref().is_none_or(|d| d.eq_ignore_ascii_case(&state.settings.domain));
-        if !local {
-            continue; // remote mentions resolve once federation lands
-        }
-        if let Some(acc) = aq::local_account_by_username(db, &m.username).await? {
+        // Remote people are mentioned once they are known here (looked up or followed).
+        let found_account = match (&m.domain, local) {
+            (_, true) => aq::local_account_by_username(db, &m.username).await?,
+            (Some(d), false) => aq::remote_account(db, &m.username, d).await?,
+            (None, false) => None,
+        };
+        if let Some(acc) = found_account {
             let key = match &m.domain {
                 Some(d) => format!("{}@{}", m.username.to_lowercase(), d),
                 None => m.username.to_lowercase(),
             };
-            links.insert(key, format!("{}/@{}", state.settings.base_url(), acc.username));
+            let href = match &acc.domain {
+                None => format!("{}/@{}", state.base_url, acc.username),
+                Some(_) => acc.url.clone().or_else(|| acc.uri.clone()).unwrap_or_default(),
+            };
+            links.insert(key, href);
             if !found.iter().any(|a: &accounts::Model| a.id == acc.id) {
                 found.push(acc);
             }
@@ -113,6 +123,7 @@ async fn prepare(
         html,
         tags: text::find_hashtags(&source).into_iter().take(30).collect(),
         mention_ids: mentioned.iter().map(|a| a.id).filter(|id| *id != author.id).collect(),
+        remote_mentions: mentioned.iter().filter(|a| a.domain.is_some()).map(|a| a.id).collect(),
         sensitive: c.sensitive || !spoiler_text.is_empty(),
         spoiler_text,
         source,
@@ -167,10 +178,11 @@ pub async fn create(state: &AppState, author: &accounts::Model, c: Compose) -> A
     statuses::ActiveModel::from(status.clone()).insert(&*tx).await?;
     sq::set_mentions_and_tags(&*tx, id, &p.mention_ids, &p.tags).await?;
     sq::attach_media(&*tx, id, &p.media_ids).await?;
+    let mentioned_remote = p.remote_mentions.clone();
     // Notify: the parent's author of a reply, and everyone mentioned (once each).
     let mut notified = Vec::new();
     for target in &p.mention_ids {
-        if notify_allowed(&*tx, *target, author.id).await? {
+        if !p.remote_mentions.contains(target) && notify_allowed(&*tx, *target, author.id).await? {
             nq::insert(&*tx, *target, author.id, "mention", Some(id)).await?;
         }
         notified.push(*target);
@@ -184,7 +196,13 @@ pub async fn create(state: &AppState, author: &accounts::Model, c: Compose) -> A
     {
         nq::insert(&*tx, parent.account_id, author.id, "mention", Some(id)).await?;
     }
+    // Deliver to other servers when someone there is in the audience.
+    let remote_mention = !mentioned_remote.is_empty();
+    if remote_mention || (vis != Visibility::Direct && graph::has_remote_followers(&*tx, author.id).await?) {
+        outgoing::emit(&*tx, &Outgoing::Post { status: id }).await?;
+    }
     tx.commit().await?;
+    state.wake_jobs();
     Ok(status)
 }
 

@@ -24,6 +24,21 @@ pub struct Model {
     pub suspended: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// ActivityPub id of a remote actor (None for local accounts: theirs is derived).
+    pub uri: Option<String>,
+    /// Profile page of a remote actor.
+    pub url: Option<String>,
+    pub inbox_url: Option<String>,
+    pub shared_inbox_url: Option<String>,
+    pub outbox_url: Option<String>,
+    pub followers_url: Option<String>,
+    pub public_key_pem: Option<String>,
+    /// Only local accounts have one; made when first needed.
+    pub private_key_pem: Option<String>,
+    pub avatar_remote_url: Option<String>,
+    pub header_remote_url: Option<String>,
+    /// When a remote actor was last fetched.
+    pub fetched_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,8 @@ pub struct Model {
     pub account_id: i64,
     pub target_account_id: i64,
     pub created_at: DateTimeUtc,
+    /// Id of the Follow activity (ours or the remote one), for Accept and Undo.
+    pub uri: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

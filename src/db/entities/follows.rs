@@ -10,6 +10,8 @@ pub struct Model {
     pub target_account_id: i64,
     pub show_reblogs: bool,
     pub created_at: DateTimeUtc,
+    /// Id of the Follow activity (ours or the remote one), for Accept and Undo.
+    pub uri: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

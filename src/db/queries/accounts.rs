@@ -30,6 +30,24 @@ pub async fn local_account_by_username(
         .await
 }
 
+/// A known remote account by user name and domain (`host` or `host:port`).
+pub async fn remote_account(
+    db: &impl ConnectionTrait,
+    username: &str,
+    domain: &str,
+) -> Result<Option<accounts::Model>, DbErr> {
+    accounts::Entity::find()
+        .filter(accounts::Column::UsernameLower.eq(username.to_lowercase()))
+        .filter(accounts::Column::Domain.eq(domain.to_lowercase()))
+        .one(db)
+        .await
+}
+
+/// A remote account by its ActivityPub id.
+pub async fn account_by_uri(db: &impl ConnectionTrait, uri: &str) -> Result<Option<accounts::Model>, DbErr> {
+    accounts::Entity::find().filter(accounts::Column::Uri.eq(uri)).one(db).await
+}
+
 pub async fn user_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<users::Model>, DbErr> {
     users::Entity::find_by_id(id).one(db).await
 }

@@ -86,7 +86,13 @@ pub async fn has_request(db: &impl ConnectionTrait, account: i64, target: i64) -
         > 0)
 }
 
-pub async fn insert_follow(db: &impl ConnectionTrait, id: i64, account: i64, target: i64) -> Result<(), DbErr> {
+pub async fn insert_follow(
+    db: &impl ConnectionTrait,
+    id: i64,
+    account: i64,
+    target: i64,
+    uri: Option<&str>,
+) -> Result<(), DbErr> {
     if is_following(db, account, target).await? {
         return Ok(());
     }
@@ -96,6 +102,7 @@ pub async fn insert_follow(db: &impl ConnectionTrait, id: i64, account: i64, tar
         target_account_id: Set(target),
         show_reblogs: Set(true),
         created_at: Set(chrono::Utc::now()),
+        uri: Set(uri.map(str::to_owned)),
     }
     .insert(db)
     .await
@@ -111,7 +118,13 @@ pub async fn delete_follow(db: &impl ConnectionTrait, account: i64, target: i64)
         .rows_affected)
 }
 
-pub async fn insert_follow_request(db: &impl ConnectionTrait, id: i64, account: i64, target: i64) -> Result<(), DbErr> {
+pub async fn insert_follow_request(
+    db: &impl ConnectionTrait,
+    id: i64,
+    account: i64,
+    target: i64,
+    uri: Option<&str>,
+) -> Result<(), DbErr> {
     if has_request(db, account, target).await? {
         return Ok(());
     }
@@ -120,10 +133,61 @@ pub async fn insert_follow_request(db: &impl ConnectionTrait, id: i64, account: 
         account_id: Set(account),
         target_account_id: Set(target),
         created_at: Set(chrono::Utc::now()),
+        uri: Set(uri.map(str::to_owned)),
     }
     .insert(db)
     .await
     .map(|_| ())
+}
+
+/// The pending request from `account` to `target`, if any.
+pub async fn follow_request(
+    db: &impl ConnectionTrait,
+    account: i64,
+    target: i64,
+) -> Result<Option<follow_requests::Model>, DbErr> {
+    follow_requests::Entity::find()
+        .filter(follow_requests::Column::AccountId.eq(account))
+        .filter(follow_requests::Column::TargetAccountId.eq(target))
+        .one(db)
+        .await
+}
+
+/// The follow from `account` to `target`, if any.
+pub async fn follow(db: &impl ConnectionTrait, account: i64, target: i64) -> Result<Option<follows::Model>, DbErr> {
+    follows::Entity::find()
+        .filter(follows::Column::AccountId.eq(account))
+        .filter(follows::Column::TargetAccountId.eq(target))
+        .one(db)
+        .await
+}
+
+/// Whether any remote account follows `account` (so its posts need delivering).
+pub async fn has_remote_followers(db: &impl ConnectionTrait, account: i64) -> Result<bool, DbErr> {
+    use sea_orm::FromQueryResult;
+    #[derive(FromQueryResult)]
+    struct One {
+        #[allow(dead_code)]
+        n: i64,
+    }
+    let backend = db.get_database_backend();
+    let sql = "SELECT 1 AS n FROM follows f JOIN accounts a ON a.id = f.account_id \
+               WHERE f.target_account_id = ? AND a.domain IS NOT NULL LIMIT 1";
+    let stmt = super::statuses::statement(backend, sql, vec![account.into()]);
+    Ok(One::find_by_statement(stmt).one(db).await?.is_some())
+}
+
+/// Shared inboxes (or inboxes) of the remote followers of `account`, each once.
+pub async fn remote_follower_inboxes(db: &impl ConnectionTrait, account: i64) -> Result<Vec<String>, DbErr> {
+    use sea_orm::FromQueryResult;
+    #[derive(FromQueryResult)]
+    struct Inbox {
+        inbox: Option<String>,
+    }
+    let sql = "SELECT DISTINCT COALESCE(a.shared_inbox_url, a.inbox_url) AS inbox FROM follows f \
+               JOIN accounts a ON a.id = f.account_id WHERE f.target_account_id = ? AND a.domain IS NOT NULL";
+    let stmt = super::statuses::statement(db.get_database_backend(), sql, vec![account.into()]);
+    Ok(Inbox::find_by_statement(stmt).all(db).await?.into_iter().filter_map(|i| i.inbox).collect())
 }
 
 pub async fn delete_follow_request(db: &impl ConnectionTrait, account: i64, target: i64) -> Result<u64, DbErr> {

@@ -1,0 +1,36 @@
+//! What a local action means for other servers. Services record an `Outgoing` event as a job
+//! in the same transaction as the change; the federation sender (`federation::outbox`) turns it
+//! into signed activities later. Services never build ActivityStreams JSON themselves.
+use sea_orm::ConnectionTrait;
+use serde::{Deserialize, Serialize};
+
+use crate::db::queries::jobs;
+use crate::error::AppResult;
+
+/// The job kind of outgoing federation events.
+pub const JOB_KIND: &str = "federate";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Outgoing {
+    /// A local status was created: deliver it to its remote audience.
+    Post { status: i64 },
+    /// A local member asked to follow a remote account.
+    Follow { follower: i64, target: i64, follow_id: String },
+    /// A local member stopped following (or withdrew the request).
+    Unfollow { follower: i64, target: i64, follow_id: String },
+    /// A local member accepted a remote account's follow.
+    AcceptFollow { follower: i64, target: i64, follow_id: String },
+}
+
+/// Queues an event in the caller's transaction.
+pub async fn emit(db: &impl ConnectionTrait, event: &Outgoing) -> AppResult<()> {
+    let payload = serde_json::to_value(event).map_err(crate::error::AppError::internal)?;
+    jobs::enqueue(db, JOB_KIND, &payload).await?;
+    Ok(())
+}
+
+/// The id of a new local activity.
+pub fn activity_id(base_url: &str, kind: &str, id: i64) -> String {
+    format!("{base_url}/activities/{kind}/{id}")
+}
