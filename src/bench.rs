@@ -92,7 +92,7 @@ async fn seed(state: &AppState, args: &BenchArgs) -> anyhow::Result<Vec<i64>> {
     let started = Instant::now();
     let now = chrono::Utc::now();
     // Members: accounts + users (the password hash is shared; nobody signs in during the bench).
-    let hash = crate::service::accounts::hash_password("bench-password")?;
+    let hash = crate::service::accounts::hash_password("bench-password").await?;
     let mut ids = Vec::with_capacity(args.members);
     for chunk_start in (0..args.members).step_by(500) {
         let tx = db.begin_write().await?;

@@ -131,9 +131,19 @@ async fn private_and_direct_posts_stay_within_their_audience_in_html() {
     if as_follower.get(&format!("/@author/{private_id}")).await.status != StatusCode::NOT_FOUND {
         wrong.push("a former follower can still open the followers-only post".into());
     }
-    // The image file itself is only reachable by its unguessable name, which only the
-    // audience learns; guessing a name finds nothing.
-    assert_eq!(anon.get(media_path).await.status, StatusCode::OK);
+    // The image file follows the post: its audience may fetch it, nobody else, even with the URL.
+    for (who, b, allowed) in
+        [("anonymous", &anon, false), ("outsider", &as_outsider, false), ("author", &as_author, true)]
+    {
+        let status = b.get(media_path).await.status;
+        if (status == StatusCode::OK) != allowed {
+            wrong.push(format!("{who} fetching the followers-only image: {status}"));
+        }
+    }
+    let former = as_follower.get(media_path).await.status;
+    if former != StatusCode::NOT_FOUND {
+        wrong.push(format!("a former follower fetching the followers-only image: {former}"));
+    }
     assert_eq!(anon.get("/media/1-000000000000000000000000.png").await.status, StatusCode::NOT_FOUND);
     let _ = (public_id, &outsider);
     assert!(wrong.is_empty(), "visibility leaks:\n{}", wrong.join("\n"));

@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261121_000001_foundation;
 mod m20261122_000002_status_counts_index;
 mod m20261122_000003_federation;
+mod m20261122_000004_uniqueness;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_foundation::Migration),
             Box::new(m20261122_000002_status_counts_index::Migration),
             Box::new(m20261122_000003_federation::Migration),
+            Box::new(m20261122_000004_uniqueness::Migration),
         ]
     }
 }

@@ -54,11 +54,18 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                Index::create().name("statuses_uri").table(Alias::new("statuses")).col(Alias::new("uri")).unique().to_owned(),
+                Index::create()
+                    .name("statuses_uri")
+                    .table(Alias::new("statuses"))
+                    .col(Alias::new("uri"))
+                    .unique()
+                    .to_owned(),
             )
             .await?;
         for table in ["follows", "follow_requests"] {
-            manager.alter_table(Table::alter().table(Alias::new(table)).add_column(text_null("uri")).to_owned()).await?;
+            manager
+                .alter_table(Table::alter().table(Alias::new(table)).add_column(text_null("uri")).to_owned())
+                .await?;
         }
         manager
             .create_table(

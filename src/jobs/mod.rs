@@ -61,10 +61,10 @@ pub async fn run_one(state: &AppState, worker: &str) -> anyhow::Result<bool> {
     };
     let _w = state.db.write_lock().await;
     match result {
-        Ok(()) => jq::finish(&state.db.conn, job.id).await?,
+        Ok(()) => jq::finish(&state.db.conn, job.id, worker).await?,
         Err(e) if job.attempts >= state.settings.jobs.max_attempts => {
             tracing::error!(job = job.id, kind = %job.kind, error = %e, "job failed for the last time; dropped");
-            jq::finish(&state.db.conn, job.id).await?;
+            jq::finish(&state.db.conn, job.id, worker).await?;
         }
         Err(e) => {
             let base = state.settings.jobs.retry_base_seconds.max(1);
@@ -73,6 +73,7 @@ pub async fn run_one(state: &AppState, worker: &str) -> anyhow::Result<bool> {
             jq::retry_later(
                 &state.db.conn,
                 job.id,
+                worker,
                 chrono::Utc::now() + chrono::Duration::seconds(delay),
                 &e.to_string(),
             )

@@ -122,15 +122,29 @@ pub fn valid_password(password: &str) -> Result<(), String> {
     }
 }
 
-pub fn hash_password(password: &str) -> AppResult<String> {
+fn hash_password_now(password: &str) -> AppResult<String> {
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
         .map_err(|e| AppError::internal(anyhow::anyhow!("argon2: {e}")))
 }
 
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
+/// Argon2 takes ~19 MiB and tens of milliseconds: it runs off the async workers, two at a time,
+/// so a flood of sign-ins queues up instead of stalling every other request.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+pub async fn hash_password(password: &str) -> AppResult<String> {
+    let _permit = HASHING.acquire().await.map_err(AppError::internal)?;
+    let pw = password.to_owned();
+    tokio::task::spawn_blocking(move || hash_password_now(&pw)).await.map_err(AppError::internal)?
+}
+
+pub async fn verify_password(password: &str, hash: &str) -> bool {
+    let Ok(_permit) = HASHING.acquire().await else { return false };
+    let (pw, hash) = (password.to_owned(), hash.to_owned());
+    tokio::task::spawn_blocking(move || Argon2::default().verify_password(pw.as_bytes(), hash.as_str()).is_ok())
+        .await
+        .unwrap_or(false)
 }
 
 /// The registration mode in force: the admin's site setting, else the configuration.
@@ -239,7 +253,7 @@ pub async fn register(state: &AppState, reg: NewRegistration) -> Result<users::M
     if !errors.is_empty() {
         return Err(errors);
     }
-    let password_hash = hash_password(&reg.password).map_err(|_| internal_field_error())?;
+    let password_hash = hash_password(&reg.password).await.map_err(|_| internal_field_error())?;
     let approved = mode != RegistrationMode::Approval || invite.is_some();
     let result: AppResult<users::Model> = async {
         let tx = db.begin_write().await?;
@@ -263,10 +277,10 @@ pub async fn register(state: &AppState, reg: NewRegistration) -> Result<users::M
         };
         users::ActiveModel::from(user.clone()).insert(&*tx).await?;
         if let Some(i) = invite {
-            let mut am = i.into_active_model();
-            am.used_at = Set(Some(chrono::Utc::now()));
-            am.used_by = Set(Some(id));
-            am.update(&*tx).await?;
+            // Only the first of two racing sign-ups may use the invitation.
+            if !q::use_invite(&*tx, i.id, id).await? {
+                return Err(AppError::conflict("invite used"));
+            }
         }
         queue_confirmation(state, &*tx, &user, &username).await?;
         tx.commit().await?;
@@ -276,7 +290,11 @@ pub async fn register(state: &AppState, reg: NewRegistration) -> Result<users::M
     result.map_err(|e| {
         if e.kind == crate::error::ErrorKind::Conflict {
             let mut f = FieldErrors::default();
-            f.add("username", "That username is taken");
+            if e.message == "invite used" {
+                f.add("invite", "This invitation is not valid or has been used");
+            } else {
+                f.add("username", "That username is taken");
+            }
             f
         } else {
             e.log();
@@ -358,12 +376,12 @@ pub async fn authenticate(state: &AppState, login: &str, password: &str) -> AppR
     };
     let Some(user) = user else {
         // Spend the same time as a real check, so timing does not reveal who has an account.
-        let _ = verify_password(password, DUMMY_HASH);
+        let _ = verify_password(password, DUMMY_HASH).await;
         return Err(wrong());
     };
     let hash = user.password_hash.clone();
     let pw = password.to_owned();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash)).await.map_err(AppError::internal)?;
+    let ok = verify_password(&pw, &hash).await;
     if !ok {
         return Err(wrong());
     }
@@ -508,7 +526,7 @@ pub async fn reset_token_valid(state: &AppState, token: &str) -> AppResult<bool>
 pub async fn reset_password(state: &AppState, token: &str, password: &str) -> AppResult<()> {
     valid_password(password).map_err(AppError::unprocessable)?;
     let hash = hash_secret(token);
-    let new_hash = hash_password(password)?;
+    let new_hash = hash_password(password).await?;
     let tx = state.db.begin_write().await?;
     let t = q::email_token_by_hash(&*tx, &hash)
         .await?
@@ -538,6 +556,13 @@ pub async fn invite(state: &AppState, inviter: &accounts::Model, emails: &str) -
     }
     if list.len() > 20 {
         errors.add("emails", "Invite at most 20 people at a time");
+    }
+    // A daily allowance keeps the node's mail from being used for spam.
+    let recent = q::invites_since(&state.db.conn, inviter.id, chrono::Utc::now() - chrono::Duration::days(1))
+        .await
+        .map_err(|_| internal_field_error())?;
+    if recent + list.len() as u64 > 50 {
+        errors.add("emails", "You can send at most 50 invitations a day");
     }
     for e in &list {
         if valid_email(e).is_err() {
@@ -604,7 +629,7 @@ pub async fn admin_create_user(
     let email = email.trim().to_lowercase();
     valid_email(&email).map_err(|e| AppError::unprocessable(format!("email: {e}")))?;
     valid_password(password).map_err(|e| AppError::unprocessable(format!("password: {e}")))?;
-    let password_hash = hash_password(password)?;
+    let password_hash = hash_password(password).await?;
     let tx = state.db.begin_write().await?;
     if q::local_account_by_username(&*tx, username).await?.is_some() {
         return Err(AppError::conflict(format!("username: {username} is taken")));

@@ -116,6 +116,12 @@ fn prepare(upload: &Upload, purpose: Purpose, limits: &crate::config::Limits) ->
 }
 
 fn reencode(bytes: &[u8], format: ImageFormat, purpose: Purpose) -> AppResult<Prepared> {
+    let (w, h) = image::ImageReader::with_format(std::io::Cursor::new(bytes), format)
+        .into_dimensions()
+        .map_err(|_| AppError::unprocessable("The image could not be read"))?;
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(AppError::unprocessable("Images can be at most 40 megapixels"));
+    }
     let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(12_000);
@@ -152,6 +158,11 @@ fn reencode(bytes: &[u8], format: ImageFormat, purpose: Purpose) -> AppResult<Pr
     Ok(Prepared { kind: "image", content_type, ext, bytes: out.into_inner(), width, height })
 }
 
+static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// Largest image accepted, in pixels (40 megapixels).
+const MAX_PIXELS: u64 = 40_000_000;
+
 /// Checks, stores and records an upload owned by `account`.
 pub async fn store_upload(
     state: &AppState,
@@ -173,8 +184,11 @@ pub async fn store_upload(
         .filter(|c| !c.is_control())
         .take(200)
         .collect();
-    let prepared =
-        tokio::task::spawn_blocking(move || prepare(&upload, purpose, &limits)).await.map_err(AppError::internal)??;
+    // Decoding can take hundreds of megabytes: two at a time at most.
+    let prepared = {
+        let _permit = DECODING.acquire().await.map_err(AppError::internal)?;
+        tokio::task::spawn_blocking(move || prepare(&upload, purpose, &limits)).await.map_err(AppError::internal)??
+    };
     let id = crate::ids::next_id();
     // The random part makes file URLs unguessable: only readers of the post learn them.
     let file_name = format!("{id}-{}.{}", hex::encode(rand::random::<[u8; 12]>()), prepared.ext);
@@ -200,6 +214,37 @@ pub async fn store_upload(
     Ok(model)
 }
 
+/// Deletes uploads that did not make it into a post (rows and files).
+pub async fn discard(state: &AppState, ids: &[i64]) {
+    let files = {
+        let _w = state.db.write_lock().await;
+        sq::delete_unattached_media(&state.db.conn, ids).await
+    };
+    match files {
+        Ok(files) => {
+            for f in files {
+                state.media.remove(&f).await;
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "could not discard unused uploads"),
+    }
+}
+
+/// Removes a replaced avatar or header.
+pub async fn remove_image(state: &AppState, id: i64) {
+    let rows = match sq::media_by_ids(&state.db.conn, &[id]).await {
+        Ok(r) => r,
+        Err(_) => return,
+    };
+    for m in rows.into_iter().filter(|m| m.kind == "avatar" || m.kind == "header") {
+        let _w = state.db.write_lock().await;
+        if <media_attachments::Entity as sea_orm::EntityTrait>::delete_by_id(m.id).exec(&state.db.conn).await.is_ok() {
+            drop(_w);
+            state.media.remove(&m.file_name).await;
+        }
+    }
+}
+
 /// Updates the description (alt text) of one's own media.
 pub async fn describe(
     state: &AppState,
@@ -213,7 +258,8 @@ pub async fn describe(
     let mut m = sq::media_by_ids(&state.db.conn, &[id])
         .await?
         .into_iter()
-        .find(|m| m.account_id == account)
+        // Alt text of a published post changes only by editing the post (with history).
+        .find(|m| m.account_id == account && m.status_id.is_none())
         .ok_or_else(AppError::not_found)?;
     let _w = state.db.write_lock().await;
     sq::update_media_description(&state.db.conn, id, description.trim()).await?;

@@ -42,6 +42,9 @@ pub fn fields_of(a: &accounts::Model) -> Vec<Field> {
 
 /// Normalises expertise tags: trimmed, lower-case, no '#', unique, at most 20 of 50 characters.
 pub fn normalise_expertise(tags: &[String]) -> AppResult<Vec<String>> {
+    if tags.len() > 100 {
+        return Err(AppError::unprocessable("Validation failed: at most 20 expertise tags"));
+    }
     let mut out: Vec<String> = Vec::new();
     for t in tags {
         let tag = t.trim().trim_start_matches('#').split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
@@ -55,6 +58,9 @@ pub fn normalise_expertise(tags: &[String]) -> AppResult<Vec<String>> {
         }
         if !out.contains(&tag) {
             out.push(tag);
+        }
+        if out.len() > 20 {
+            return Err(AppError::unprocessable("Validation failed: at most 20 expertise tags"));
         }
     }
     if out.len() > 20 {
@@ -103,7 +109,16 @@ pub async fn update(state: &AppState, account: &accounts::Model, u: ProfileUpdat
         None => None,
     };
     let header = match u.header {
-        Some(up) => Some(media::store_upload(state, account.id, up, "", Purpose::Header).await?),
+        Some(up) => match media::store_upload(state, account.id, up, "", Purpose::Header).await {
+            Ok(h) => Some(h),
+            Err(e) => {
+                // All or nothing: the avatar stored a moment ago goes too.
+                if let Some(a) = &avatar {
+                    media::discard(state, &[a.id]).await;
+                }
+                return Err(e);
+            }
+        },
         None => None,
     };
     let mut am = account.clone().into_active_model();
@@ -152,5 +167,11 @@ pub async fn update(state: &AppState, account: &accounts::Model, u: ProfileUpdat
     let tx = state.db.begin_write().await?;
     let updated = am.update(&*tx).await?;
     tx.commit().await?;
+    // Replaced pictures are removed, so their old addresses stop working.
+    for (new, old) in [(&avatar, account.avatar_media_id), (&header, account.header_media_id)] {
+        if let (Some(_), Some(old)) = (new, old) {
+            media::remove_image(state, old).await;
+        }
+    }
     Ok(updated)
 }

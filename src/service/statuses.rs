@@ -273,10 +273,13 @@ pub async fn edit(state: &AppState, author: &accounts::Model, id: i64, c: Compos
         }
     }
     sq::set_mentions_and_tags(&*tx, id, &mention_ids, &p.tags).await?;
-    sq::detach_media_except(&*tx, id, &p.media_ids).await?;
+    let removed_files = sq::remove_media_except(&*tx, id, &p.media_ids).await?;
     sq::attach_media(&*tx, id, &p.media_ids).await?;
     record_edit(&*tx, &updated, &p.media_ids, now).await?;
     tx.commit().await?;
+    for f in removed_files {
+        state.media.remove(&f).await;
+    }
     Ok(updated)
 }
 

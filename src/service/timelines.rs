@@ -55,22 +55,31 @@ pub async fn home(state: &AppState, viewer: i64, page: Page) -> AppResult<Vec<St
 }
 
 /// Public posts by this node's members (no boosts), newest first.
-pub async fn local(state: &AppState, viewer: Option<i64>, page: Page) -> AppResult<Vec<StatusView>> {
+pub async fn local(state: &AppState, viewer: Option<i64>, only_media: bool, page: Page) -> AppResult<Vec<StatusView>> {
     let mut f = base_filters(viewer);
     f.push(SqlFilter::new("s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.uri IS NULL", vec![]));
     if let Some(v) = viewer {
         f.push(visibility::mute_filter(v));
     }
+    if only_media {
+        f.push(with_media());
+    }
     let rows = sq::select_statuses(&state.db.conn, f, page).await?;
     hydrate(state, viewer, rows).await
 }
 
+fn with_media() -> SqlFilter {
+    SqlFilter::new("EXISTS (SELECT 1 FROM media_attachments ma WHERE ma.status_id = s.id)", vec![])
+}
+
 /// Which of an account's posts to list.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct AccountFilter {
     pub exclude_replies: bool,
     pub exclude_reblogs: bool,
     pub only_media: bool,
+    /// Only posts with this hashtag (lower case, without '#').
+    pub tagged: Option<String>,
 }
 
 /// An account's posts as `viewer` may see them, newest first.
@@ -91,7 +100,13 @@ pub async fn account(
         f.push(SqlFilter::new("s.reblog_of_id IS NULL", vec![]));
     }
     if filter.only_media {
-        f.push(SqlFilter::new("EXISTS (SELECT 1 FROM media_attachments ma WHERE ma.status_id = s.id)", vec![]));
+        f.push(with_media());
+    }
+    if let Some(tag) = &filter.tagged {
+        f.push(SqlFilter::new(
+            "EXISTS (SELECT 1 FROM status_tags t WHERE t.status_id = s.id AND t.tag = ?)",
+            vec![tag.clone().into()],
+        ));
     }
     let rows = sq::select_statuses(&state.db.conn, f, page).await?;
     hydrate(state, viewer, rows).await
@@ -222,7 +237,9 @@ pub async fn notifications(
     kinds: Option<&[String]>,
     exclude: Option<&[String]>,
     page: Page,
-) -> AppResult<Vec<NotificationView>> {
+) -> AppResult<(Vec<NotificationView>, Option<i64>, Option<i64>)> {
     let rows = nq::list(&state.db.conn, viewer, kinds, exclude, page).await?;
-    Ok(views::notifications(&state.db.conn, viewer, rows).await?)
+    // Paging follows the rows read, not those left after dropping unreadable statuses.
+    let (first, last) = (rows.first().map(|n| n.id), rows.last().map(|n| n.id));
+    Ok((views::notifications(&state.db.conn, viewer, rows).await?, first, last))
 }

@@ -75,6 +75,25 @@ pub async fn can_read(db: &impl ConnectionTrait, viewer: Option<i64>, status: &s
     }
 }
 
+/// May `viewer` fetch an uploaded file? Avatars and headers are public; a post's files follow
+/// the post; a file not (or no longer) attached to a post is its uploader's alone.
+pub async fn can_read_media(
+    db: &impl ConnectionTrait,
+    viewer: Option<i64>,
+    media: &crate::db::entities::media_attachments::Model,
+) -> Result<bool, DbErr> {
+    if media.kind == "avatar" || media.kind == "header" {
+        return Ok(true);
+    }
+    match media.status_id {
+        None => Ok(viewer == Some(media.account_id)),
+        Some(sid) => match sq::status_by_id(db, sid).await? {
+            Some(status) => can_read(db, viewer, &status).await,
+            None => Ok(false),
+        },
+    }
+}
+
 /// The SQL condition (over `statuses s`) that keeps only statuses `viewer` may read.
 pub fn list_filter(viewer: Option<i64>) -> SqlFilter {
     match viewer {

@@ -184,10 +184,16 @@ async fn default_header() -> Response {
 
 /// Serves an uploaded file. Names carry 96 random bits, so only readers of a post learn them;
 /// documents are always downloaded, never shown inline.
-async fn media_file(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+async fn media_file(
+    State(state): State<AppState>,
+    session::MaybeWebUser(user): session::MaybeWebUser,
+    crate::api::auth::MaybeAuth(token_user): crate::api::auth::MaybeAuth,
+    Path(file): Path<String>,
+) -> Response {
     if !crate::media::MediaStore::valid_name(&file) {
         return error_page(&state, AppError::not_found());
     }
+    let viewer = user.map(|u| u.account.id).or(token_user.map(|t| t.account.id));
     let row: AppResult<_> =
         crate::db::queries::statuses::media_by_file_name(&state.db.conn, &file).await.map_err(Into::into);
     let m = match row {
@@ -195,6 +201,14 @@ async fn media_file(State(state): State<AppState>, Path(file): Path<String>) -> 
         Ok(None) => return error_page(&state, AppError::not_found()),
         Err(e) => return error_page(&state, e),
     };
+    // The same rule as the post it belongs to: followers-only and direct files never reach
+    // anyone outside the audience, even with the URL.
+    match crate::service::visibility::can_read_media(&state.db.conn, viewer, &m).await {
+        Ok(true) => {}
+        Ok(false) => return error_page(&state, AppError::not_found()),
+        Err(e) => return error_page(&state, e.into()),
+    }
+    let public = m.kind == "avatar" || m.kind == "header" || viewer.is_none();
     let bytes = match state.media.read(&file).await {
         Ok(b) => b,
         Err(_) => return error_page(&state, AppError::not_found()),
@@ -204,7 +218,11 @@ async fn media_file(State(state): State<AppState>, Path(file): Path<String>) -> 
     if let Ok(v) = HeaderValue::from_str(&m.content_type) {
         h.insert(CONTENT_TYPE, v);
     }
-    h.insert(CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400"));
+    // Files of restricted posts are not kept by shared caches, and browsers check again soon.
+    h.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static(if public { "public, max-age=86400" } else { "private, max-age=60" }),
+    );
     if m.kind == "document" {
         let safe: String = m
             .original_name

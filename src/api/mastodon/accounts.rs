@@ -218,13 +218,9 @@ async fn statuses(
             exclude_replies: f.exclude_replies,
             exclude_reblogs: f.exclude_reblogs,
             only_media: f.only_media,
+            tagged: f.tagged.map(|t| t.trim_start_matches('#').to_lowercase()).filter(|t| !t.is_empty()),
         };
-        let mut l = timelines::account(&state, viewer_id, id, filter, page).await?;
-        if let Some(tag) = f.tagged {
-            let tag = tag.trim_start_matches('#').to_lowercase();
-            l.retain(|s| s.tags.contains(&tag));
-        }
-        l
+        timelines::account(&state, viewer_id, id, filter, page).await?
     };
     let ctx = state.ctx();
     let headers = link_header(

@@ -74,10 +74,7 @@ async fn public(
         return Ok(answer(&state, "/api/v1/timelines/public", &q, &[]));
     }
     let _ = p.local;
-    let mut list = timelines::local(&state, viewer.map(|v| v.id()), p.page.page(20, 40)?).await?;
-    if p.only_media {
-        list.retain(|s| !s.media.is_empty());
-    }
+    let list = timelines::local(&state, viewer.map(|v| v.id()), p.only_media, p.page.page(20, 40)?).await?;
     Ok(answer(&state, "/api/v1/timelines/public", &q, &list))
 }
 

@@ -65,7 +65,7 @@ pub struct Status {
 pub fn status(ctx: &Ctx<'_>, v: &StatusView, with_source: bool) -> Status {
     let s = &v.status;
     let author = &v.account.account;
-    let uri = s.uri.clone().unwrap_or_else(|| format!("{}/users/{}/statuses/{}", ctx.base_url, author.username, s.id));
+    let uri = s.uri.clone().unwrap_or_else(|| format!("{}/objects/{}", ctx.base_url, s.id));
     let url =
         if s.reblog_of_id.is_some() { None } else { Some(format!("{}/@{}/{}", ctx.base_url, author.username, s.id)) };
     Status {

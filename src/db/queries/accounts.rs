@@ -136,6 +136,31 @@ pub async fn invite_by_hash(db: &impl ConnectionTrait, hash: &str) -> Result<Opt
     invites::Entity::find().filter(invites::Column::TokenHash.eq(hash)).one(db).await
 }
 
+/// Marks an invitation used, only if it still was not: true when this call took it.
+pub async fn use_invite(db: &impl ConnectionTrait, id: i64, user: i64) -> Result<bool, DbErr> {
+    let res = invites::Entity::update_many()
+        .col_expr(invites::Column::UsedAt, Expr::value(chrono::Utc::now()))
+        .col_expr(invites::Column::UsedBy, Expr::value(user))
+        .filter(invites::Column::Id.eq(id))
+        .filter(invites::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// How many invitations a member sent since `since`.
+pub async fn invites_since(
+    db: &impl ConnectionTrait,
+    inviter: i64,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Result<u64, DbErr> {
+    invites::Entity::find()
+        .filter(invites::Column::InviterId.eq(inviter))
+        .filter(invites::Column::CreatedAt.gt(since))
+        .count(db)
+        .await
+}
+
 pub async fn invites_by(db: &impl ConnectionTrait, inviter: i64) -> Result<Vec<invites::Model>, DbErr> {
     invites::Entity::find()
         .filter(invites::Column::InviterId.eq(inviter))

@@ -1,8 +1,8 @@
 //! The social graph: follows, follow requests, blocks and mutes.
 use sea_orm::sea_query::ExprTrait;
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::Page;
@@ -96,15 +96,18 @@ pub async fn insert_follow(
     if is_following(db, account, target).await? {
         return Ok(());
     }
-    follows::ActiveModel {
+    follows::Entity::insert(follows::ActiveModel {
         id: Set(id),
         account_id: Set(account),
         target_account_id: Set(target),
         show_reblogs: Set(true),
         created_at: Set(chrono::Utc::now()),
         uri: Set(uri.map(str::to_owned)),
-    }
-    .insert(db)
+    })
+    .on_conflict(
+        OnConflict::columns([follows::Column::AccountId, follows::Column::TargetAccountId]).do_nothing().to_owned(),
+    )
+    .exec_without_returning(db)
     .await
     .map(|_| ())
 }
@@ -128,14 +131,19 @@ pub async fn insert_follow_request(
     if has_request(db, account, target).await? {
         return Ok(());
     }
-    follow_requests::ActiveModel {
+    follow_requests::Entity::insert(follow_requests::ActiveModel {
         id: Set(id),
         account_id: Set(account),
         target_account_id: Set(target),
         created_at: Set(chrono::Utc::now()),
         uri: Set(uri.map(str::to_owned)),
-    }
-    .insert(db)
+    })
+    .on_conflict(
+        OnConflict::columns([follow_requests::Column::AccountId, follow_requests::Column::TargetAccountId])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
     .await
     .map(|_| ())
 }
@@ -225,13 +233,16 @@ pub async fn insert_block(db: &impl ConnectionTrait, id: i64, account: i64, targ
     if is_blocking(db, account, target).await? {
         return Ok(());
     }
-    blocks::ActiveModel {
+    blocks::Entity::insert(blocks::ActiveModel {
         id: Set(id),
         account_id: Set(account),
         target_account_id: Set(target),
         created_at: Set(chrono::Utc::now()),
-    }
-    .insert(db)
+    })
+    .on_conflict(
+        OnConflict::columns([blocks::Column::AccountId, blocks::Column::TargetAccountId]).do_nothing().to_owned(),
+    )
+    .exec_without_returning(db)
     .await
     .map(|_| ())
 }
@@ -253,14 +264,17 @@ pub async fn insert_mute(
     notifications: bool,
 ) -> Result<(), DbErr> {
     delete_mute(db, account, target).await?;
-    mutes::ActiveModel {
+    mutes::Entity::insert(mutes::ActiveModel {
         id: Set(id),
         account_id: Set(account),
         target_account_id: Set(target),
         notifications: Set(notifications),
         created_at: Set(chrono::Utc::now()),
-    }
-    .insert(db)
+    })
+    .on_conflict(
+        OnConflict::columns([mutes::Column::AccountId, mutes::Column::TargetAccountId]).do_nothing().to_owned(),
+    )
+    .exec_without_returning(db)
     .await
     .map(|_| ())
 }

@@ -48,14 +48,22 @@ pub async fn claim(
     jobs::Model::find_by_statement(stmt).one(db).await
 }
 
-pub async fn finish(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
-    jobs::Entity::delete_by_id(id).exec(db).await.map(|_| ())
+/// Removes a done job, if `worker` still holds its lease (another worker may have taken it
+/// over after the lease ran out).
+pub async fn finish(db: &impl ConnectionTrait, id: i64, worker: &str) -> Result<(), DbErr> {
+    jobs::Entity::delete_many()
+        .filter(jobs::Column::Id.eq(id))
+        .filter(jobs::Column::LockedBy.eq(worker))
+        .exec(db)
+        .await
+        .map(|_| ())
 }
 
 /// Puts a failed job back for a later attempt.
 pub async fn retry_later(
     db: &impl ConnectionTrait,
     id: i64,
+    worker: &str,
     run_at: chrono::DateTime<chrono::Utc>,
     error: &str,
 ) -> Result<(), DbErr> {
@@ -65,6 +73,7 @@ pub async fn retry_later(
         .col_expr(jobs::Column::LockedBy, Expr::value(Option::<String>::None))
         .col_expr(jobs::Column::LastError, Expr::value(error.chars().take(2000).collect::<String>()))
         .filter(jobs::Column::Id.eq(id))
+        .filter(jobs::Column::LockedBy.eq(worker))
         .exec(db)
         .await
         .map(|_| ())

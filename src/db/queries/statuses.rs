@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Statement, Value,
@@ -229,16 +230,34 @@ pub async fn attach_media(db: &impl ConnectionTrait, status: i64, ids: &[i64]) -
     Ok(())
 }
 
-/// Detaches media no longer on a status (after an edit); returns nothing, the files stay until
-/// the status is deleted so that the edit history keeps its pictures.
-pub async fn detach_media_except(db: &impl ConnectionTrait, status: i64, keep: &[i64]) -> Result<(), DbErr> {
-    media_attachments::Entity::update_many()
-        .col_expr(media_attachments::Column::StatusId, Expr::value(Option::<i64>::None))
+/// Removes media an edit took off a status; returns their file names, to delete after commit.
+/// (A removed file must not stay reachable, and unattached it would escape the post's audience.)
+pub async fn remove_media_except(db: &impl ConnectionTrait, status: i64, keep: &[i64]) -> Result<Vec<String>, DbErr> {
+    let gone = media_attachments::Entity::find()
         .filter(media_attachments::Column::StatusId.eq(status))
         .filter(media_attachments::Column::Id.is_not_in(keep.iter().copied()))
-        .exec(db)
-        .await
-        .map(|_| ())
+        .all(db)
+        .await?;
+    let ids: Vec<i64> = gone.iter().map(|m| m.id).collect();
+    if !ids.is_empty() {
+        media_attachments::Entity::delete_many().filter(media_attachments::Column::Id.is_in(ids)).exec(db).await?;
+    }
+    Ok(gone.into_iter().map(|m| m.file_name).collect())
+}
+
+/// Deletes unattached uploads (after a post that would have used them failed).
+pub async fn delete_unattached_media(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<String>, DbErr> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let rows = media_attachments::Entity::find()
+        .filter(media_attachments::Column::Id.is_in(ids.iter().copied()))
+        .filter(media_attachments::Column::StatusId.is_null())
+        .all(db)
+        .await?;
+    let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
+    media_attachments::Entity::delete_many().filter(media_attachments::Column::Id.is_in(ids)).exec(db).await?;
+    Ok(rows.into_iter().map(|m| m.file_name).collect())
 }
 
 pub async fn mentions_for(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<mentions::Model>, DbErr> {
@@ -402,13 +421,16 @@ pub async fn favourite(db: &impl ConnectionTrait, account: i64, status: i64) -> 
     if exists {
         return Ok(false);
     }
-    favourites::ActiveModel {
+    favourites::Entity::insert(favourites::ActiveModel {
         id: sea_orm::Set(crate::ids::next_id()),
         account_id: sea_orm::Set(account),
         status_id: sea_orm::Set(status),
         created_at: sea_orm::Set(chrono::Utc::now()),
-    }
-    .insert(db)
+    })
+    .on_conflict(
+        OnConflict::columns([favourites::Column::AccountId, favourites::Column::StatusId]).do_nothing().to_owned(),
+    )
+    .exec_without_returning(db)
     .await?;
     Ok(true)
 }
@@ -432,13 +454,16 @@ pub async fn bookmark(db: &impl ConnectionTrait, account: i64, status: i64) -> R
     if exists {
         return Ok(());
     }
-    bookmarks::ActiveModel {
+    bookmarks::Entity::insert(bookmarks::ActiveModel {
         id: sea_orm::Set(crate::ids::next_id()),
         account_id: sea_orm::Set(account),
         status_id: sea_orm::Set(status),
         created_at: sea_orm::Set(chrono::Utc::now()),
-    }
-    .insert(db)
+    })
+    .on_conflict(
+        OnConflict::columns([bookmarks::Column::AccountId, bookmarks::Column::StatusId]).do_nothing().to_owned(),
+    )
+    .exec_without_returning(db)
     .await
     .map(|_| ())
 }
@@ -501,13 +526,16 @@ pub async fn pin(db: &impl ConnectionTrait, account: i64, status: i64) -> Result
     if exists {
         return Ok(());
     }
-    status_pins::ActiveModel {
+    status_pins::Entity::insert(status_pins::ActiveModel {
         id: sea_orm::Set(crate::ids::next_id()),
         account_id: sea_orm::Set(account),
         status_id: sea_orm::Set(status),
         created_at: sea_orm::Set(chrono::Utc::now()),
-    }
-    .insert(db)
+    })
+    .on_conflict(
+        OnConflict::columns([status_pins::Column::AccountId, status_pins::Column::StatusId]).do_nothing().to_owned(),
+    )
+    .exec_without_returning(db)
     .await
     .map(|_| ())
 }
@@ -570,14 +598,19 @@ pub async fn add_to_collection(
     if exists {
         return Ok(());
     }
-    collection_items::ActiveModel {
+    collection_items::Entity::insert(collection_items::ActiveModel {
         id: sea_orm::Set(crate::ids::next_id()),
         collection_id: sea_orm::Set(collection),
         status_id: sea_orm::Set(status),
         note: sea_orm::Set(note.to_owned()),
         created_at: sea_orm::Set(chrono::Utc::now()),
-    }
-    .insert(db)
+    })
+    .on_conflict(
+        OnConflict::columns([collection_items::Column::CollectionId, collection_items::Column::StatusId])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
     .await
     .map(|_| ())
 }

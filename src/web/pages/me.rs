@@ -66,7 +66,8 @@ async fn notifications(
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
     let me = user.account.id;
-    let list = timelines::notifications(&state, me, None, None, page_from(&q, PAGE)).await.or_page(&state)?;
+    let (list, _, last) =
+        timelines::notifications(&state, me, None, None, page_from(&q, PAGE)).await.or_page(&state)?;
     let items = list
         .iter()
         .map(|n| NoteItem {
@@ -94,7 +95,7 @@ async fn notifications(
     }
     let page = NotificationsPage {
         layout: layout(&state, Some(&user), &anon, &headers, "Notifications", "notifications").await,
-        older: older_link("/notifications", list.last().map(|n| n.notification.id), list.len() as u64 == PAGE),
+        older: older_link("/notifications", last, last.is_some()),
         items,
     };
     Ok(render(StatusCode::OK, &page, false))
@@ -121,7 +122,7 @@ async fn bookmarks(
 ) -> PageResult {
     let me = user.account.id;
     let (list, _first, last) = timelines::bookmarks(&state, me, page_from(&q, PAGE)).await.or_page(&state)?;
-    let full = list.len() as u64 == PAGE;
+    let full = !list.is_empty();
     let page = SavedPage {
         layout: layout(&state, Some(&user), &anon, &headers, "Saved posts", "saved").await,
         heading: "Saved posts".into(),
@@ -203,7 +204,7 @@ async fn collection(
     let c = private_space::mine(&state, &user.account, id).await.or_page(&state)?;
     let (list, last) =
         timelines::collection(&state, user.account.id, c.id, page_from(&q, PAGE)).await.or_page(&state)?;
-    let full = list.len() as u64 == PAGE;
+    let full = !list.is_empty();
     let page = SavedPage {
         layout: layout(&state, Some(&user), &anon, &headers, &c.name, "saved").await,
         heading: c.name.clone(),

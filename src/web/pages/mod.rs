@@ -112,14 +112,16 @@ pub fn redirect_with(state: &AppState, to: &str, message: &str) -> Response {
 
 /// Only local paths are followed after sign-in, never another site.
 pub fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") && next.len() < 500 {
+    let plain = next.chars().all(|c| c.is_ascii_alphanumeric() || "/-_.~?=&%@+:".contains(c));
+    if plain && next.starts_with('/') && !next.starts_with("//") && next.len() < 500 {
         next.to_owned()
     } else {
         "/".to_owned()
     }
 }
 
-/// The "Older" link of a list page.
+/// The "Older" link of a list page (shown whenever the page had items: filters applied after
+/// the query may shorten a page that is not the last).
 pub fn older_link(path: &str, last: Option<i64>, full_page: bool) -> Option<String> {
     if !full_page {
         return None;

@@ -102,6 +102,10 @@ async fn create(
         svc::create(&state, &user.account, compose.clone()).await
     }
     .await;
+    if result.is_err() {
+        // The form comes back without the file; what was stored for it must not linger.
+        media::discard(&state, &compose.media_ids).await;
+    }
     match result {
         Ok(s) => {
             let to = if reply_to.is_some() { status_url(&state, s.id).await? } else { "/".to_owned() };

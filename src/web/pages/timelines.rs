@@ -87,7 +87,7 @@ pub async fn home_page(
     Ok(HomePage {
         layout: layout(state, Some(user), anon, headers, "Home", "home").await,
         compose,
-        older: older_link("/", list.last().map(|s| s.status.id), list.len() as u64 == PAGE),
+        older: older_link("/", list.last().map(|s| s.status.id), !list.is_empty()),
         cards: cards(&list, Some(user.account.id)),
     })
 }
@@ -113,12 +113,12 @@ async fn local(
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
     let viewer = user.as_ref().map(|u| u.account.id);
-    let list = timelines::local(&state, viewer, page_from(&q, PAGE)).await.or_page(&state)?;
+    let list = timelines::local(&state, viewer, false, page_from(&q, PAGE)).await.or_page(&state)?;
     let page = TimelinePage {
         layout: layout(&state, user.as_ref(), &anon, &headers, "Local timeline", "local").await,
         heading: "Local timeline".into(),
         intro: "Public posts from members of this node.".into(),
-        older: older_link("/local", list.last().map(|s| s.status.id), list.len() as u64 == PAGE),
+        older: older_link("/local", list.last().map(|s| s.status.id), !list.is_empty()),
         cards: cards(&list, viewer),
     };
     let flash = page.layout.flash.is_some();
@@ -143,7 +143,7 @@ async fn tag(
         layout: layout(&state, user.as_ref(), &anon, &headers, &format!("#{tag}"), "").await,
         heading: format!("#{tag}"),
         intro: "Public posts with this hashtag.".into(),
-        older: older_link(&format!("/tags/{tag}"), list.last().map(|s| s.status.id), list.len() as u64 == PAGE),
+        older: older_link(&format!("/tags/{tag}"), list.last().map(|s| s.status.id), !list.is_empty()),
         cards: cards(&list, viewer),
     };
     Ok(render(StatusCode::OK, &page, false))
@@ -271,11 +271,7 @@ async fn profile(
         followed_by: rel.as_ref().is_some_and(|r| r.followed_by),
         has_requests,
         pinned: cards(&pinned, viewer),
-        older: older_link(
-            &format!("/@{}", account.username),
-            list.last().map(|s| s.status.id),
-            list.len() as u64 == PAGE,
-        ),
+        older: older_link(&format!("/@{}", account.username), list.last().map(|s| s.status.id), !list.is_empty()),
         cards: cards(&list, viewer),
     };
     let flash = page.layout.flash.is_some();
