@@ -59,10 +59,10 @@ pub async fn unfollow(state: &AppState, me: &accounts::Model, id: i64) -> AppRes
     if graph::delete_follow_request(&*tx, me.id, t.id).await? > 0 {
         nq::delete_matching(&*tx, t.id, me.id, "follow_request", None).await?;
     }
-    if t.domain.is_some() {
-        if let Some(follow_id) = follow_uri {
-            outgoing::emit(&*tx, &Outgoing::Unfollow { follower: me.id, target: t.id, follow_id }).await?;
-        }
+    if t.domain.is_some()
+        && let Some(follow_id) = follow_uri
+    {
+        outgoing::emit(&*tx, &Outgoing::Unfollow { follower: me.id, target: t.id, follow_id }).await?;
     }
     tx.commit().await?;
     state.wake_jobs();
