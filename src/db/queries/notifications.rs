@@ -1,5 +1,5 @@
 //! Notifications.
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -55,12 +55,21 @@ pub async fn list(
     page: Page,
 ) -> Result<Vec<notifications::Model>, DbErr> {
     // Nothing from someone either side has blocked, even if it arrived before the block.
-    let unblocked = Expr::cust_with_values(
-        "NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.account_id = ? AND b.target_account_id = notifications.from_account_id) \
-         OR (b.account_id = notifications.from_account_id AND b.target_account_id = ?))",
-        [account, account],
-    );
-    let mut q = notifications::Entity::find().filter(notifications::Column::AccountId.eq(account)).filter(unblocked);
+    let b = Alias::new("b");
+    let col = |c: &str| Expr::col((b.clone(), Alias::new(c)));
+    let from = Expr::col((notifications::Entity, notifications::Column::FromAccountId));
+    let blocked = Query::select()
+        .expr(Expr::val(1))
+        .from_as(Alias::new("blocks"), b.clone())
+        .cond_where(
+            Cond::any()
+                .add(Cond::all().add(col("account_id").eq(account)).add(col("target_account_id").eq(from.clone())))
+                .add(Cond::all().add(col("account_id").eq(from)).add(col("target_account_id").eq(account))),
+        )
+        .to_owned();
+    let mut q = notifications::Entity::find()
+        .filter(notifications::Column::AccountId.eq(account))
+        .filter(Expr::exists(blocked).not());
     if let Some(k) = kinds {
         q = q.filter(notifications::Column::Kind.is_in(k.iter().cloned()));
     }
