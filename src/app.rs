@@ -1,5 +1,7 @@
 //! Composition root: the shared state, the routers merged, the workers spawned.
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use activitypub_federation::config::{Data, FederationConfig, FederationMiddleware};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -21,6 +23,8 @@ pub struct AppState {
     pub mailer: Arc<Mailer>,
     /// Wakes job workers when a transaction queued work.
     pub jobs_notify: Arc<Notify>,
+    /// The federation library's configuration (it holds a clone of this state as its data).
+    pub federation: Arc<OnceLock<FederationConfig<AppState>>>,
 }
 
 impl AppState {
@@ -31,14 +35,23 @@ impl AppState {
         db.migrate().await?;
         let media = MediaStore::new(settings.data_dir.join("media"))?;
         let mailer = Mailer::from_settings(&settings)?;
-        Ok(Self {
+        let state = Self {
             base_url: settings.base_url().into(),
             settings: Arc::new(settings),
             db,
             media: Arc::new(media),
             mailer: Arc::new(mailer),
             jobs_notify: Arc::new(Notify::new()),
-        })
+            federation: Arc::new(OnceLock::new()),
+        };
+        let config = crate::federation::build_config(state.clone()).await?;
+        let _ = state.federation.set(config);
+        Ok(state)
+    }
+
+    /// Request data for federation calls made outside a request (jobs, searches).
+    pub fn federation_data(&self) -> Option<Data<AppState>> {
+        self.federation.get().map(FederationConfig::to_request_data)
     }
 
     /// What the JSON mappings need to know about the node.
@@ -55,15 +68,20 @@ impl AppState {
 /// Every route of the node.
 pub fn router(state: AppState) -> Router {
     let limit = state.settings.limits.max_body_bytes;
-    Router::new()
+    let router = Router::new()
+        .merge(crate::federation::http::routes())
         .merge(crate::api::routes())
         .merge(
             crate::web::routes()
                 .layer(axum::middleware::from_fn_with_state(state.clone(), crate::web::session::csrf_cookie)),
         )
         .layer(DefaultBodyLimit::max(limit))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state)
+        .layer(tower_http::trace::TraceLayer::new_for_http());
+    let router = match state.federation.get() {
+        Some(config) => router.layer(FederationMiddleware::new(config.clone())),
+        None => router,
+    };
+    router.with_state(state)
 }
 
 /// Serves on an already-bound listener until the process ends; starts the job workers.

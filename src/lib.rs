@@ -7,6 +7,7 @@ pub mod bench;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod federation;
 pub mod ids;
 pub mod jobs;
 pub mod mail;

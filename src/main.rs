@@ -58,10 +58,9 @@ enum ConfigTask {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("KHUB_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn")),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("KHUB_LOG").unwrap_or_else(|_| {
+            tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn")
+        }))
         .with_writer(std::io::stderr)
         .init();
     let settings = match Settings::load() {

@@ -57,6 +57,12 @@ pub async fn run_one(state: &AppState, worker: &str) -> anyhow::Result<bool> {
             Ok(m) => state.mailer.send(&m.to, &m.subject, &m.body).await,
             Err(e) => Err(anyhow::anyhow!("bad mail payload: {e}")),
         },
+        crate::service::outgoing::JOB_KIND => {
+            crate::federation::outbox::run_federate(state, &job.payload).await.map_err(|e| anyhow::anyhow!("{e}"))
+        }
+        crate::federation::outbox::DELIVER => {
+            crate::federation::outbox::run_deliver(state, &job.payload).await.map_err(|e| anyhow::anyhow!("{e}"))
+        }
         other => Err(anyhow::anyhow!("unknown job kind {other}")),
     };
     let _w = state.db.write_lock().await;

@@ -88,18 +88,22 @@ pub fn date_label(t: chrono::DateTime<chrono::Utc>) -> String {
 /// The card for a status; a boost shows the boosted post with a "boosted by" line.
 pub fn card(v: &StatusView, viewer: Option<i64>) -> Card {
     let (shown, boosted_by) = match &v.reblog {
-        Some(inner) => (inner.as_ref(), Some((display_name(&v.account), format!("/@{}", v.account.account.username)))),
+        Some(inner) => (
+            inner.as_ref(),
+            Some((display_name(&v.account), format!("/@{}", crate::api::model::status::handle_of(&v.account.account)))),
+        ),
         None => (v, None),
     };
     let s = &shown.status;
     let a = &shown.account;
     let vis = Visibility::of(s);
+    let handle = crate::api::model::status::handle_of(&a.account);
     Card {
         id: s.id.to_string(),
-        url: format!("/@{}/{}", a.account.username, s.id),
+        url: format!("/@{handle}/{}", s.id),
         author_name: display_name(a),
-        author_handle: format!("@{}", a.account.username),
-        author_url: format!("/@{}", a.account.username),
+        author_handle: format!("@{handle}"),
+        author_url: format!("/@{handle}"),
         author_avatar: avatar_url(a),
         author_role: role_line(a),
         created_iso: s.created_at.to_rfc3339(),

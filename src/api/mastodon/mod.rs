@@ -3,6 +3,7 @@ mod accounts;
 mod instance;
 mod media;
 mod notifications;
+mod search;
 mod statuses;
 mod timelines;
 
@@ -18,4 +19,5 @@ pub fn routes() -> Router<AppState> {
         .merge(timelines::routes())
         .merge(notifications::routes())
         .merge(media::routes())
+        .merge(search::routes())
 }

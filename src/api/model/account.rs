@@ -141,8 +141,14 @@ pub fn account(ctx: &Ctx<'_>, v: &AccountView) -> Account {
         group: false,
         created_at: iso(a.created_at.date_naive().and_hms_opt(0, 0, 0).map(|d| d.and_utc()).unwrap_or(a.created_at)),
         note: note_html(&a.bio),
-        url: format!("{}/@{}", ctx.base_url, a.username),
-        uri: format!("{}/users/{}", ctx.base_url, a.username),
+        url: match &a.domain {
+            None => format!("{}/@{}", ctx.base_url, a.username),
+            Some(_) => a.url.clone().or_else(|| a.uri.clone()).unwrap_or_default(),
+        },
+        uri: match &a.domain {
+            None => format!("{}/users/{}", ctx.base_url, a.username),
+            Some(_) => a.uri.clone().unwrap_or_default(),
+        },
         avatar_static: avatar.clone(),
         avatar,
         header_static: header.clone(),

@@ -62,12 +62,20 @@ pub struct Status {
     pub filtered: Vec<serde_json::Value>,
 }
 
+/// `name` for local accounts, `name@host` for remote ones, as in page paths.
+pub fn handle_of(a: &crate::db::entities::accounts::Model) -> String {
+    match &a.domain {
+        Some(d) => format!("{}@{d}", a.username),
+        None => a.username.clone(),
+    }
+}
+
 pub fn status(ctx: &Ctx<'_>, v: &StatusView, with_source: bool) -> Status {
     let s = &v.status;
     let author = &v.account.account;
     let uri = s.uri.clone().unwrap_or_else(|| format!("{}/objects/{}", ctx.base_url, s.id));
     let url =
-        if s.reblog_of_id.is_some() { None } else { Some(format!("{}/@{}/{}", ctx.base_url, author.username, s.id)) };
+        if s.reblog_of_id.is_some() { None } else { Some(format!("{}/@{}/{}", ctx.base_url, handle_of(author), s.id)) };
     Status {
         id: s.id.to_string(),
         uri,

@@ -1,5 +1,5 @@
 //! Accounts, users, sessions, tokens, invites and site settings.
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -183,6 +183,30 @@ pub async fn set_setting(db: &impl ConnectionTrait, key: &str, value: &str) -> R
         model.insert(db).await?;
     }
     Ok(())
+}
+
+/// Accounts (local first) whose user name or display name starts with `prefix`.
+pub async fn search_local_accounts(
+    db: &impl ConnectionTrait,
+    prefix: &str,
+    limit: u64,
+) -> Result<Vec<accounts::Model>, DbErr> {
+    let clean: String = prefix.chars().filter(|c| c.is_alphanumeric() || *c == '_' || *c == ' ').take(60).collect();
+    if clean.is_empty() {
+        return Ok(vec![]);
+    }
+    let pattern = format!("{}%", clean.to_lowercase());
+    accounts::Entity::find()
+        .filter(
+            sea_orm::Condition::any().add(accounts::Column::UsernameLower.like(pattern.clone())).add(
+                Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(accounts::Column::DisplayName))).like(pattern),
+            ),
+        )
+        .filter(accounts::Column::Suspended.eq(false))
+        .order_by_asc(accounts::Column::Domain)
+        .limit(limit)
+        .all(db)
+        .await
 }
 
 /// Local accounts, newest first (the directory and the admin list).

@@ -122,6 +122,10 @@ pub async fn home_candidates(
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
+pub async fn status_by_uri(db: &impl ConnectionTrait, uri: &str) -> Result<Option<statuses::Model>, DbErr> {
+    statuses::Entity::find().filter(statuses::Column::Uri.eq(uri)).one(db).await
+}
+
 pub async fn status_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<statuses::Model>, DbErr> {
     statuses::Entity::find_by_id(id).one(db).await
 }

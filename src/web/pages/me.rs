@@ -72,7 +72,7 @@ async fn notifications(
         .iter()
         .map(|n| NoteItem {
             kind: n.notification.kind.clone(),
-            actor_url: format!("/@{}", n.account.account.username),
+            actor_url: format!("/@{}", crate::api::model::status::handle_of(&n.account.account)),
             actor_name: display_name(&n.account),
             text: match n.notification.kind.as_str() {
                 "follow" => "followed you",
@@ -498,7 +498,14 @@ async fn follow_requests(
         layout: layout(&state, Some(&user), &anon, &headers, "Follow requests", "profile").await,
         requests: list
             .iter()
-            .map(|a| (a.account.id.to_string(), display_name(a), format!("@{}", a.account.username), role_line(a)))
+            .map(|a| {
+                (
+                    a.account.id.to_string(),
+                    display_name(a),
+                    format!("@{}", crate::api::model::status::handle_of(&a.account)),
+                    role_line(a),
+                )
+            })
             .collect(),
     };
     let flash = page.layout.flash.is_some();

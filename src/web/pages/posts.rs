@@ -62,7 +62,7 @@ async fn status_url(state: &AppState, id: i64) -> Result<String, Response> {
         .await
         .or_page(state)?
         .ok_or_else(|| crate::web::error_page(state, AppError::not_found()))?;
-    Ok(format!("/@{}/{}", a.username, s.id))
+    Ok(format!("/@{}/{}", crate::api::model::status::handle_of(&a), s.id))
 }
 
 async fn create(

@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home))
         .route("/local", get(local))
         .route("/tags/{tag}", get(tag))
+        .route("/search", get(search))
         .route("/{handle}", get(profile))
         .route("/{handle}/{id}", get(thread))
 }
@@ -186,12 +187,14 @@ pub async fn account_by_handle(
     handle: &str,
 ) -> Result<crate::db::entities::accounts::Model, Response> {
     let name = handle.strip_prefix('@').ok_or_else(|| crate::web::error_page(state, AppError::not_found()))?;
-    let name = name.split('@').next().unwrap_or_default();
-    aq::local_account_by_username(&state.db.conn, name)
-        .await
-        .or_page(state)?
-        .filter(|a| !a.suspended)
-        .ok_or_else(|| crate::web::error_page(state, AppError::not_found()))
+    let found = match name.split_once('@') {
+        Some((user, host)) if !host.eq_ignore_ascii_case(&state.settings.domain) => {
+            aq::remote_account(&state.db.conn, user, host).await
+        }
+        Some((user, _)) => aq::local_account_by_username(&state.db.conn, user).await,
+        None => aq::local_account_by_username(&state.db.conn, name).await,
+    };
+    found.or_page(state)?.filter(|a| !a.suspended).ok_or_else(|| crate::web::error_page(state, AppError::not_found()))
 }
 
 async fn profile(
@@ -244,8 +247,11 @@ async fn profile(
         header_url: v.header.as_ref().map(|m| format!("/media/{}", m.file_name)),
         avatar_url: avatar_url(&v),
         display_name: display_name(&v),
-        handle: format!("@{}@{}", account.username, state.settings.domain),
-        username: account.username.clone(),
+        handle: match &account.domain {
+            Some(d) => format!("@{}@{d}", account.username),
+            None => format!("@{}@{}", account.username, state.settings.domain),
+        },
+        username: crate::api::model::status::handle_of(&account),
         locked: account.locked,
         job_title: account.job_title.clone(),
         organisation: account.organisation.clone(),
@@ -271,7 +277,11 @@ async fn profile(
         followed_by: rel.as_ref().is_some_and(|r| r.followed_by),
         has_requests,
         pinned: cards(&pinned, viewer),
-        older: older_link(&format!("/@{}", account.username), list.last().map(|s| s.status.id), !list.is_empty()),
+        older: older_link(
+            &format!("/@{}", crate::api::model::status::handle_of(&account)),
+            list.last().map(|s| s.status.id),
+            !list.is_empty(),
+        ),
         cards: cards(&list, viewer),
     };
     let flash = page.layout.flash.is_some();
@@ -307,7 +317,7 @@ pub async fn thread_page(
     if compose.text.is_empty() && compose.error.is_none() {
         // Mention the author (unless it is me), as apps do.
         if viewer != Some(ctx.status.account.account.id) {
-            compose.text = format!("@{} ", ctx.status.account.account.username);
+            compose.text = format!("@{} ", crate::api::model::status::handle_of(&ctx.status.account.account));
         }
         compose.visibility = match ctx.status.status.visibility.as_str() {
             "public" => "public".into(),
@@ -342,4 +352,52 @@ async fn thread(
     let page = thread_page(&state, user.as_ref(), &anon, &headers, id, None).await?;
     let flash = page.layout.flash.is_some();
     Ok(render(StatusCode::OK, &page, flash))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "search.html")]
+struct SearchPage {
+    layout: Layout,
+    q: String,
+    searched: bool,
+    people: Vec<(String, String, String, String)>,
+    cards: Vec<Card>,
+}
+
+/// Finds people and posts here and, for signed-in members, on other servers.
+async fn search(
+    State(state): State<AppState>,
+    MaybeWebUser(user): MaybeWebUser,
+    anon: AnonCsrf,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let query: String = q.get("q").map(|s| s.trim().chars().take(500).collect()).unwrap_or_default();
+    let viewer = user.as_ref().map(|u| u.account.id);
+    let (people, cards) = if query.is_empty() {
+        (vec![], vec![])
+    } else {
+        let found = crate::federation::search::search(&state, &query, user.is_some()).await;
+        let accounts = views::accounts(&state.db.conn, &found.accounts).await.or_page(&state)?;
+        let people = accounts
+            .iter()
+            .map(|a| {
+                let handle = crate::api::model::status::handle_of(&a.account);
+                (format!("/@{handle}"), display_name(a), format!("@{handle}"), crate::web::cards::role_line(a))
+            })
+            .collect();
+        let rows =
+            crate::db::queries::statuses::statuses_by_ids(&state.db.conn, &found.statuses).await.or_page(&state)?;
+        let rows = crate::service::visibility::retain_readable(&state.db.conn, viewer, rows).await.or_page(&state)?;
+        let list = views::statuses(&state.db.conn, viewer, rows).await.or_page(&state)?;
+        (people, cards(&list, viewer))
+    };
+    let page = SearchPage {
+        layout: layout(&state, user.as_ref(), &anon, &headers, "Search", "search").await,
+        searched: !query.is_empty(),
+        q: query,
+        people,
+        cards,
+    };
+    Ok(render(StatusCode::OK, &page, false))
 }

@@ -1,0 +1,50 @@
+//! Activities other servers send us, one file per family (as Lemmy does).
+pub mod create;
+pub mod following;
+
+use activitypub_federation::config::Data;
+use activitypub_federation::traits::Activity;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::app::AppState;
+use crate::db::entities::received_activities;
+use crate::federation::error::{FedError, FedResult};
+
+/// Everything an inbox accepts. Unknown kinds fail to parse and are refused with a 400.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+#[enum_delegate::implement(Activity)]
+pub enum InboxActivity {
+    Follow(following::Follow),
+    Accept(following::Accept),
+    Reject(following::Reject),
+    Undo(following::Undo),
+    Create(Box<create::Create>),
+}
+
+/// True the first time an activity id is seen (deliveries are retried and fan out to several
+/// inboxes; each activity takes effect once).
+pub async fn first_time(data: &Data<AppState>, id: &Url) -> FedResult<bool> {
+    use sea_orm::{EntityTrait, sea_query::OnConflict};
+    let state = data.app_data();
+    let key = crate::service::hash_secret(id.as_str());
+    let _w = state.db.write_lock().await;
+    let inserted = received_activities::Entity::insert(received_activities::ActiveModel {
+        id: sea_orm::Set(key),
+        received_at: sea_orm::Set(chrono::Utc::now()),
+    })
+    .on_conflict(OnConflict::column(received_activities::Column::Id).do_nothing().to_owned())
+    .exec_without_returning(&state.db.conn)
+    .await?;
+    Ok(inserted == 1)
+}
+
+/// An activity's actor must be the one acting on the object.
+pub fn same_actor(a: &Url, b: &Url) -> FedResult<()> {
+    if a == b {
+        Ok(())
+    } else {
+        Err(FedError::new(crate::error::ErrorKind::Forbidden, "An actor can only act on its own objects"))
+    }
+}

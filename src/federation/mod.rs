@@ -1,0 +1,58 @@
+//! Federation: ActivityPub over HTTP signatures, built on `activitypub_federation`.
+//!
+//! `protocol` holds the serde forms, `objects` maps rows to and from them, `activities` are
+//! what arrives in inboxes, `outbox` turns outgoing events into signed deliveries (jobs), and
+//! `http` serves WebFinger, NodeInfo, actors, objects and inboxes.
+pub mod activities;
+pub mod error;
+pub mod http;
+pub mod objects;
+pub mod outbox;
+pub mod protocol;
+pub mod search;
+
+use std::time::Duration;
+
+use activitypub_federation::config::{Data, FederationConfig};
+
+use crate::app::AppState;
+
+/// Request data for federation calls made outside a request (jobs, searches).
+pub type FedData = Data<AppState>;
+
+/// Builds the library's configuration for this node. In loopback test mode (`allow_http`)
+/// plain http, explicit ports and local addresses are allowed; otherwise every outgoing fetch
+/// must be https to a public address.
+pub async fn build_config(state: AppState) -> anyhow::Result<FederationConfig<AppState>> {
+    let domain = state.settings.domain.clone();
+    let debug = state.settings.allow_http;
+    let config = FederationConfig::builder()
+        .domain(domain)
+        .app_data(state)
+        .debug(debug)
+        .allow_http_urls(debug)
+        .http_fetch_limit(40)
+        .request_timeout(Duration::from_secs(10))
+        .build()
+        .await?;
+    Ok(config)
+}
+
+/// The ActivityPub id of a local account.
+pub fn local_actor_id(base_url: &str, username: &str) -> String {
+    format!("{base_url}/users/{username}")
+}
+
+/// The ActivityPub id of a local status.
+pub fn local_object_id(base_url: &str, id: i64) -> String {
+    format!("{base_url}/objects/{id}")
+}
+
+/// `host` or `host:port` of a URL: how khub names an instance.
+pub fn authority(url: &url::Url) -> Option<String> {
+    let host = url.host_str()?.to_lowercase();
+    Some(match url.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host,
+    })
+}

@@ -1,0 +1,6 @@
+//! The only place that maps database rows to and from ActivityStreams.
+pub mod note;
+pub mod person;
+
+pub use note::ApubNote;
+pub use person::ApubPerson;

@@ -1,0 +1,188 @@
+//! Outgoing federation, as two job kinds. `federate` turns a service's `Outgoing` event into
+//! an activity and one `deliver` job per distinct inbox (shared inboxes first); `deliver`
+//! signs and POSTs it. Both live in the jobs table, so nothing is lost to a crash or restart.
+use activitypub_federation::activity_sending::SendActivityTask;
+use activitypub_federation::config::Data;
+use activitypub_federation::traits::{Activity, Object};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use url::Url;
+
+use crate::app::AppState;
+use crate::db::queries::{accounts as aq, graph, jobs, statuses as sq};
+use crate::federation::error::{FedError, FedResult};
+use crate::federation::objects::{ApubNote, ApubPerson};
+use crate::service::outgoing::{Outgoing, activity_id};
+use crate::service::visibility::Visibility;
+
+pub const DELIVER: &str = "deliver";
+
+/// One signed POST to one inbox.
+#[derive(Debug, Serialize, Deserialize)]
+struct Delivery {
+    inbox: String,
+    /// The local account that signs.
+    actor: i64,
+    activity: Value,
+}
+
+const CONTEXT: &[&str] = &["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"];
+
+async fn person(state: &AppState, id: i64) -> FedResult<ApubPerson> {
+    let a = aq::account_by_id(&state.db.conn, id).await?.ok_or_else(|| FedError::bad("account gone"))?;
+    ApubPerson::load(state, a).await
+}
+
+fn inbox_of(p: &ApubPerson) -> String {
+    p.account.shared_inbox_url.clone().or_else(|| p.account.inbox_url.clone()).unwrap_or_default()
+}
+
+/// Queues one delivery per distinct inbox.
+async fn fan_out(state: &AppState, actor: i64, activity: Value, inboxes: Vec<String>) -> FedResult<usize> {
+    let mut unique: Vec<String> = inboxes.into_iter().filter(|i| !i.is_empty()).collect();
+    unique.sort();
+    unique.dedup();
+    if unique.is_empty() {
+        return Ok(0);
+    }
+    let tx = state.db.begin_write().await?;
+    for inbox in &unique {
+        let d = Delivery { inbox: inbox.clone(), actor, activity: activity.clone() };
+        jobs::enqueue(&*tx, DELIVER, &serde_json::to_value(&d)?).await?;
+    }
+    tx.commit().await?;
+    state.wake_jobs();
+    Ok(unique.len())
+}
+
+/// Runs a `federate` job.
+pub async fn run_federate(state: &AppState, payload: &str) -> FedResult<()> {
+    let data = state.federation_data().ok_or_else(|| FedError::bad("federation is not configured"))?;
+    let event: Outgoing = serde_json::from_str(payload)?;
+    let base = &state.base_url;
+    match event {
+        Outgoing::Post { status } => {
+            // Deleted before it could be sent: nothing to do.
+            let Some(s) = sq::status_by_id(&state.db.conn, status).await? else { return Ok(()) };
+            let author = person(state, s.account_id).await?;
+            let vis = Visibility::of(&s);
+            let note = ApubNote::new(state, s.clone())?.into_json(&data).await?;
+            let activity = json!({
+                "@context": CONTEXT,
+                "id": activity_id(base, "create", s.id),
+                "type": "Create",
+                "actor": author.ap_id,
+                "published": s.created_at,
+                "to": note.to,
+                "cc": note.cc,
+                "object": note,
+            });
+            let mut inboxes = Vec::new();
+            if vis != Visibility::Direct {
+                inboxes.extend(graph::remote_follower_inboxes(&state.db.conn, author.account.id).await?);
+            }
+            let mentioned: Vec<i64> =
+                sq::mentions_for(&state.db.conn, &[s.id]).await?.into_iter().map(|m| m.account_id).collect();
+            for a in aq::accounts_by_ids(&state.db.conn, &mentioned).await?.into_iter().filter(|a| a.domain.is_some()) {
+                let p = ApubPerson::load(state, a).await?;
+                // Direct messages go to personal inboxes only.
+                inboxes.push(if vis == Visibility::Direct {
+                    p.account.inbox_url.clone().unwrap_or_default()
+                } else {
+                    inbox_of(&p)
+                });
+            }
+            fan_out(state, author.account.id, activity, inboxes).await?;
+        }
+        Outgoing::Follow { follower, target, follow_id } => {
+            let (f, t) = (person(state, follower).await?, person(state, target).await?);
+            let activity = json!({
+                "@context": CONTEXT, "id": follow_id, "type": "Follow", "actor": f.ap_id, "object": t.ap_id,
+            });
+            fan_out(state, follower, activity, vec![t.account.inbox_url.clone().unwrap_or_default()]).await?;
+        }
+        Outgoing::Unfollow { follower, target, follow_id } => {
+            let (f, t) = (person(state, follower).await?, person(state, target).await?);
+            let activity = json!({
+                "@context": CONTEXT,
+                "id": activity_id(base, "undo", crate::ids::next_id()),
+                "type": "Undo",
+                "actor": f.ap_id,
+                "object": { "id": follow_id, "type": "Follow", "actor": f.ap_id, "object": t.ap_id },
+            });
+            fan_out(state, follower, activity, vec![t.account.inbox_url.clone().unwrap_or_default()]).await?;
+        }
+        Outgoing::AcceptFollow { follower, target, follow_id } => {
+            let (f, t) = (person(state, follower).await?, person(state, target).await?);
+            let activity = json!({
+                "@context": CONTEXT,
+                "id": activity_id(base, "accept", crate::ids::next_id()),
+                "type": "Accept",
+                "actor": t.ap_id,
+                "object": { "id": follow_id, "type": "Follow", "actor": f.ap_id, "object": t.ap_id },
+            });
+            fan_out(state, target, activity, vec![f.account.inbox_url.clone().unwrap_or_default()]).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A stored activity, re-sent as it is.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct RawActivity {
+    #[serde(skip)]
+    id: Option<Url>,
+    #[serde(skip)]
+    actor: Option<Url>,
+    #[serde(flatten)]
+    body: serde_json::Map<String, Value>,
+}
+
+#[async_trait::async_trait]
+impl Activity for RawActivity {
+    type DataType = AppState;
+    type Error = FedError;
+
+    fn id(&self) -> &Url {
+        self.id.as_ref().unwrap_or_else(|| unreachable_url())
+    }
+
+    fn actor(&self) -> &Url {
+        self.actor.as_ref().unwrap_or_else(|| unreachable_url())
+    }
+
+    async fn verify(&self, _data: &Data<AppState>) -> FedResult<()> {
+        Err(FedError::bad("outgoing only"))
+    }
+
+    async fn receive(self, _data: &Data<AppState>) -> FedResult<()> {
+        Err(FedError::bad("outgoing only"))
+    }
+}
+
+fn unreachable_url() -> &'static Url {
+    static URL: std::sync::OnceLock<Url> = std::sync::OnceLock::new();
+    URL.get_or_init(|| Url::parse("https://invalid.invalid/").unwrap_or_else(|_| unreachable!()))
+}
+
+/// Runs a `deliver` job: signs with the actor's key at send time and POSTs.
+pub async fn run_deliver(state: &AppState, payload: &str) -> FedResult<()> {
+    let data = state.federation_data().ok_or_else(|| FedError::bad("federation is not configured"))?;
+    let d: Delivery = serde_json::from_str(payload)?;
+    let inbox = Url::parse(&d.inbox)?;
+    let signer = person(state, d.actor).await?;
+    let body = match d.activity {
+        Value::Object(m) => m,
+        _ => return Err(FedError::bad("stored activity is not an object")),
+    };
+    let id = body.get("id").and_then(Value::as_str).and_then(|s| Url::parse(s).ok());
+    let raw = RawActivity { id, actor: Some(signer.ap_id.clone()), body };
+    if raw.id.is_none() {
+        return Err(FedError::bad("stored activity has no id"));
+    }
+    let tasks = SendActivityTask::prepare(&raw, &signer, vec![inbox], &data).await?;
+    for task in tasks {
+        task.sign_and_send(&data).await?;
+    }
+    Ok(())
+}
