@@ -86,7 +86,7 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves on an already-bound listener until the process ends; starts the job workers.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
-    crate::jobs::spawn_workers(state.clone());
+    crate::jobs::spawn_workers(state.clone()).await;
     let app = router(state);
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())

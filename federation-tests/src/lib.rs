@@ -1,1 +1,290 @@
-//! Federation harness: arrives with the federation issue.
+//! The federation harness: starts real `khub serve` processes on loopback ports, each with its
+//! own data directory (and, when `KHUB_TEST_DATABASE_URL` names a PostgreSQL server, its own
+//! database), and drives them only through their public HTTP surfaces.
+//!
+//! The `khub` binary must be built first (`cargo build --bin khub`; `scripts/test` does it). Its
+//! path is `KHUB_BIN`, or `target/debug/khub` in the workspace.
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+pub use serde_json::json;
+
+/// The `khub` binary under test.
+pub fn khub_bin() -> PathBuf {
+    if let Ok(p) = std::env::var("KHUB_BIN") {
+        return PathBuf::from(p);
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root.join("target"));
+    let bin = target.join("debug").join("khub");
+    assert!(bin.exists(), "{} is missing: run `cargo build --bin khub` first (scripts/test does)", bin.display());
+    bin
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    l.local_addr().expect("address").port()
+}
+
+/// A database of its own for a node, on the PostgreSQL server named by `KHUB_TEST_DATABASE_URL`.
+async fn scratch_database() -> Option<String> {
+    let url = std::env::var("KHUB_TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres"))?;
+    use sea_orm::ConnectionTrait;
+    let name = format!("khub_fed_{}", hex::encode(rand::random::<[u8; 6]>()));
+    let admin = sea_orm::Database::connect(&url).await.expect("connect to the test PostgreSQL");
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
+    let base = url.rsplit_once('/').map(|(b, _)| b.to_owned()).expect("database url with a path");
+    Some(format!("{base}/{name}"))
+}
+
+/// One running node, named after its role in a story (alpha, beta, gamma).
+pub struct Node {
+    pub name: String,
+    pub port: u16,
+    pub domain: String,
+    pub base_url: String,
+    data_dir: tempfile::TempDir,
+    database_url: Option<String>,
+    child: Option<Child>,
+}
+
+impl Node {
+    /// Starts a node and waits until it serves.
+    pub async fn start(name: &str) -> Node {
+        let port = free_port();
+        let domain = format!("localhost:{port}");
+        let mut node = Node {
+            name: name.to_owned(),
+            port,
+            base_url: format!("http://{domain}"),
+            domain,
+            data_dir: tempfile::tempdir().expect("temp dir"),
+            database_url: scratch_database().await,
+            child: None,
+        };
+        node.launch().await;
+        node
+    }
+
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(khub_bin());
+        for (k, _) in std::env::vars() {
+            if k.starts_with("KHUB_") && k != "KHUB_BIN" {
+                cmd.env_remove(k);
+            }
+        }
+        cmd.env("KHUB_DATA_DIR", self.data_dir.path())
+            .env("KHUB_DOMAIN", &self.domain)
+            .env("KHUB_BIND", format!("127.0.0.1:{}", self.port))
+            .env("KHUB_ALLOW_HTTP", "true")
+            .env("KHUB_JOBS__RETRY_BASE_SECONDS", "1")
+            .env("KHUB_JOBS__LEASE_SECONDS", "5")
+            .env("KHUB_LOG", std::env::var("KHUB_TEST_LOG").unwrap_or_else(|_| "warn,khub=info".to_owned()));
+        if let Some(db) = &self.database_url {
+            cmd.env("KHUB_DATABASE_URL", db);
+        }
+        cmd
+    }
+
+    /// (Re)starts the `khub serve` process and waits for `/healthz`.
+    pub async fn launch(&mut self) {
+        let log = std::fs::File::create(self.data_dir.path().join("serve.log")).expect("log file");
+        let child = self
+            .command()
+            .arg("serve")
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("start khub serve");
+        self.child = Some(child);
+        let url = format!("{}/healthz", self.base_url);
+        let client = reqwest::Client::new();
+        eventually(&format!("{} to serve", self.name), Duration::from_secs(60), || {
+            let (client, url) = (client.clone(), url.clone());
+            async move { client.get(&url).send().await.ok().filter(|r| r.status() == StatusCode::OK).map(|_| ()) }
+        })
+        .await;
+    }
+
+    /// Kills the process at once (SIGKILL): what it answered must survive.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// The server log so far (for failure messages).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.data_dir.path().join("serve.log")).unwrap_or_default()
+    }
+
+    /// Creates a member with the admin command and a bearer token for them.
+    pub fn create_member(&self, name: &str) -> Member {
+        let out = self
+            .command()
+            .args([
+                "admin",
+                "create-user",
+                name,
+                "--email",
+                &format!("{name}@{}.test", self.name),
+                "--password",
+                "a long enough password",
+            ])
+            .output()
+            .expect("run khub admin create-user");
+        assert!(out.status.success(), "create-user {name}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = self.command().args(["admin", "token", name]).output().expect("run khub admin token");
+        assert!(out.status.success(), "token {name}: {}", String::from_utf8_lossy(&out.stderr));
+        let token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        Member {
+            name: name.to_owned(),
+            handle: format!("{name}@{}", self.domain),
+            api: Api::new(&self.base_url, Some(token)),
+        }
+    }
+
+    pub fn anon(&self) -> Api {
+        Api::new(&self.base_url, None)
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        self.kill();
+        // A failing story shows what each node logged.
+        if std::thread::panicking() {
+            let log = self.log();
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            eprintln!("--- last lines of {} ({}) ---", self.name, self.domain);
+            for line in tail.into_iter().rev() {
+                eprintln!("{line}");
+            }
+        }
+    }
+}
+
+/// A member of a node, acting through the client API.
+pub struct Member {
+    pub name: String,
+    /// `name@localhost:PORT`, how other nodes address them.
+    pub handle: String,
+    pub api: Api,
+}
+
+impl std::ops::Deref for Member {
+    type Target = Api;
+    fn deref(&self) -> &Api {
+        &self.api
+    }
+}
+
+impl Member {
+    /// Finds an account on another node through this member's node (WebFinger); its local id.
+    pub async fn resolve(&self, handle: &str) -> String {
+        let r = self.get(&format!("/api/v2/search?q=@{handle}&resolve=true&type=accounts")).await;
+        assert_eq!(r.0, StatusCode::OK, "search for {handle}: {}", r.1);
+        r.1["accounts"][0]["id"].as_str().unwrap_or_else(|| panic!("{handle} not found: {}", r.1)).to_owned()
+    }
+
+    /// Follows `handle` (on another node) and waits until the follow is accepted.
+    pub async fn follow_remote(&self, handle: &str) -> String {
+        let id = self.resolve(handle).await;
+        let r = self.post(&format!("/api/v1/accounts/{id}/follow"), json!({})).await;
+        assert_eq!(r.0, StatusCode::OK, "follow {handle}: {}", r.1);
+        eventually(&format!("{} following {handle}", self.name), Duration::from_secs(30), || async {
+            let r = self.get(&format!("/api/v1/accounts/relationships?id[]={id}")).await;
+            (r.1[0]["following"] == true).then_some(())
+        })
+        .await;
+        id
+    }
+
+    /// Posts a status; returns its JSON.
+    pub async fn post_status(&self, body: Value) -> Value {
+        let r = self.post("/api/v1/statuses", body).await;
+        assert_eq!(r.0, StatusCode::OK, "post: {}", r.1);
+        r.1
+    }
+
+    /// The texts of the home timeline.
+    pub async fn home_texts(&self) -> Vec<String> {
+        let r = self.get("/api/v1/timelines/home?limit=40").await;
+        r.1.as_array()
+            .map(|l| l.iter().filter_map(|s| s["content"].as_str().map(str::to_owned)).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// A small client-API client.
+#[derive(Clone)]
+pub struct Api {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+impl Api {
+    pub fn new(base: &str, token: Option<String>) -> Api {
+        Api {
+            http: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client"),
+            base: base.to_owned(),
+            token,
+        }
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> (StatusCode, Value) {
+        let req = match &self.token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        };
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let text = res.text().await.unwrap_or_default();
+        assert!(status.as_u16() < 500, "server error {status}: {text}");
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(self.http.get(format!("{}{path}", self.base))).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(self.http.post(format!("{}{path}", self.base)).json(&body)).await
+    }
+
+    /// A raw POST (for inbox tests), returning the status only.
+    pub async fn post_raw(&self, path: &str, headers: &[(&str, String)], body: Vec<u8>) -> StatusCode {
+        let mut req = self.http.post(format!("{}{path}", self.base)).body(body);
+        for (k, v) in headers {
+            req = req.header(*k, v);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        assert!(status.as_u16() < 500, "server error {status}: {}", res.text().await.unwrap_or_default());
+        status
+    }
+}
+
+/// Polls `check` until it returns `Some`, or panics with `what` after `deadline`.
+pub async fn eventually<T, F, Fut>(what: &str, deadline: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    let mut wait = Duration::from_millis(20);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(start.elapsed() < deadline, "timed out after {deadline:?} waiting for {what}");
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(Duration::from_millis(250));
+    }
+}

@@ -197,7 +197,20 @@ async fn object(
 
 /// Both the shared inbox and personal inboxes: signature and digest checked by the library,
 /// then the activity is dispatched.
-async fn inbox(data: Data<AppState>, activity: ActivityData) -> FedResult<StatusCode> {
+async fn inbox(data: Data<AppState>, req: axum::extract::Request) -> FedResult<StatusCode> {
+    use axum::extract::FromRequest;
+    let (parts, body) = req.into_parts();
+    // Refuse unsigned requests before anything is parsed or fetched on their behalf.
+    if !parts.headers.contains_key("signature") {
+        return Err(FedError::new(crate::error::ErrorKind::Unauthorized, "Requests to an inbox must be signed"));
+    }
+    // Read the body here, bounded, so an oversized one is a 413 rather than the library's 500.
+    let bytes = axum::body::to_bytes(body, INBOX_BODY_LIMIT)
+        .await
+        .map_err(|_| FedError::new(crate::error::ErrorKind::PayloadTooLarge, "The activity is too large"))?;
+    let req = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
+    let activity =
+        ActivityData::from_request(req, &()).await.map_err(|_| FedError::bad("The request could not be read"))?;
     receive_activity::<WithContext<InboxActivity>, ApubPerson, AppState>(activity, &data).await?;
     Ok(StatusCode::ACCEPTED)
 }

@@ -15,8 +15,15 @@ struct MailJob {
     body: String,
 }
 
-/// Starts the configured number of workers for this process.
-pub fn spawn_workers(state: AppState) {
+/// Starts the configured number of workers for this process. On SQLite this is the only
+/// process, so leases left by a crash (`kill -9`) are released first.
+pub async fn spawn_workers(state: AppState) {
+    if state.db.backend() == sea_orm::DatabaseBackend::Sqlite {
+        let _w = state.db.write_lock().await;
+        if let Err(e) = jq::release_all_leases(&state.db.conn).await {
+            tracing::warn!(error = %e, "could not release old job leases");
+        }
+    }
     for n in 0..state.settings.jobs.workers {
         let state = state.clone();
         let name = format!("{}-{}-{n}", std::process::id(), hex::encode(rand::random::<[u8; 4]>()));

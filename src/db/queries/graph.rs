@@ -179,7 +179,7 @@ pub async fn has_remote_followers(db: &impl ConnectionTrait, account: i64) -> Re
         n: i64,
     }
     let backend = db.get_database_backend();
-    let sql = "SELECT 1 AS n FROM follows f JOIN accounts a ON a.id = f.account_id \
+    let sql = "SELECT f.id AS n FROM follows f JOIN accounts a ON a.id = f.account_id \
                WHERE f.target_account_id = ? AND a.domain IS NOT NULL LIMIT 1";
     let stmt = super::statuses::statement(backend, sql, vec![account.into()]);
     Ok(One::find_by_statement(stmt).one(db).await?.is_some())

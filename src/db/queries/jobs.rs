@@ -79,6 +79,17 @@ pub async fn retry_later(
         .map(|_| ())
 }
 
+/// Releases every lease (SQLite start-up: no other process can hold one).
+pub async fn release_all_leases(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    jobs::Entity::update_many()
+        .col_expr(jobs::Column::LockedUntil, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
+        .col_expr(jobs::Column::LockedBy, Expr::value(Option::<String>::None))
+        .filter(jobs::Column::LockedBy.is_not_null())
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
 pub async fn queue_depth(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     jobs::Entity::find().count(db).await
 }

@@ -1,0 +1,118 @@
+//! Unsigned, forged and malformed requests to an inbox are refused and store nothing.
+use federation_tests::{Node, json};
+use reqwest::StatusCode;
+
+fn digest(body: &[u8]) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    format!("SHA-256={}", base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(body)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsigned_and_forged_activities_are_refused() {
+    let alpha = Node::start("alpha").await;
+    let beta = Node::start("beta").await;
+    let alice = alpha.create_member("alice");
+    let bob = beta.create_member("bob");
+    // Beta knows Alice (so a forged post in her name would have somewhere to go).
+    bob.resolve(&alice.handle).await;
+    let actor = format!("{}/users/alice", alpha.base_url);
+    let note_id = format!("{}/objects/1", alpha.base_url);
+    let activity = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/activities/create/1", alpha.base_url),
+        "type": "Create",
+        "actor": actor,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "object": {
+            "id": note_id, "type": "Note", "attributedTo": actor,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "content": "FORGED-POST"
+        }
+    });
+    let body = serde_json::to_vec(&activity).expect("json");
+    let date = httpdate::fmt_http_date(std::time::SystemTime::now());
+    let anon = beta.anon();
+    let ct = ("content-type", "application/activity+json".to_owned());
+
+    // No signature at all.
+    let s =
+        anon.post_raw("/inbox", &[ct.clone(), ("date", date.clone()), ("digest", digest(&body))], body.clone()).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // A signature header that does not verify with Alice's key.
+    let forged = format!(
+        "keyId=\"{actor}#main-key\",algorithm=\"rsa-sha256\",headers=\"(request-target) host date digest\",signature=\"{}\"",
+        "A".repeat(344)
+    );
+    let s = anon
+        .post_raw(
+            "/users/bob/inbox",
+            &[ct.clone(), ("date", date.clone()), ("digest", digest(&body)), ("signature", forged)],
+            body.clone(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // A digest that does not match the body.
+    let s = anon
+        .post_raw("/inbox", &[ct.clone(), ("date", date.clone()), ("digest", digest(b"other"))], body.clone())
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // Not JSON, or not an activity.
+    let s = anon.post_raw("/inbox", &[ct.clone(), ("digest", digest(b"nonsense"))], b"nonsense".to_vec()).await;
+    assert!(s.is_client_error(), "{s}");
+    // Too large, even when it claims a signature.
+    let big = vec![b' '; 2 * 1024 * 1024];
+    let sig = ("signature", format!("keyId=\"{actor}#main-key\",signature=\"AAAA\""));
+    let s = anon.post_raw("/inbox", &[ct, sig], big).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
+
+    // Nothing was stored.
+    let r = bob.get(&format!("/api/v2/search?q={note_id}")).await;
+    assert!(r.1["statuses"].as_array().is_some_and(|l| l.is_empty()));
+    let public = beta.anon().get("/api/v1/timelines/public").await.1;
+    assert!(!public.to_string().contains("FORGED-POST"));
+    let alice_on_beta = bob.resolve(&alice.handle).await;
+    let theirs = bob.get(&format!("/api/v1/accounts/{alice_on_beta}/statuses")).await.1;
+    assert!(!theirs.to_string().contains("FORGED-POST"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discovery_documents_describe_the_node_and_its_members() {
+    let alpha = Node::start("alpha").await;
+    let alice = alpha.create_member("alice");
+    let anon = alpha.anon();
+    let (s, wf) = anon.get(&format!("/.well-known/webfinger?resource=acct:{}", alice.handle)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(wf["subject"], format!("acct:{}", alice.handle));
+    assert_eq!(
+        anon.get("/.well-known/webfinger?resource=acct:nobody@elsewhere.example").await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (_, links) = anon.get("/.well-known/nodeinfo").await;
+    assert!(links["links"][0]["href"].as_str().is_some_and(|h| h.ends_with("/nodeinfo/2.0")));
+    let (_, ni) = anon.get("/nodeinfo/2.1").await;
+    assert_eq!(ni["software"]["name"], "khub");
+    assert_eq!(ni["protocols"][0], "activitypub");
+    // The actor, as Mastodon expects it.
+    let client = reqwest::Client::new();
+    let res = client
+        .get(format!("{}/users/alice", alpha.base_url))
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .expect("actor");
+    assert!(res.headers()["content-type"].to_str().unwrap_or_default().contains("activity+json"));
+    let actor: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(actor["type"], "Person");
+    assert_eq!(actor["preferredUsername"], "alice");
+    assert!(actor["publicKey"]["publicKeyPem"].as_str().is_some_and(|k| k.contains("BEGIN PUBLIC KEY")));
+    assert_eq!(actor["publicKey"]["owner"], actor["id"]);
+    assert_eq!(actor["endpoints"]["sharedInbox"], format!("{}/inbox", alpha.base_url));
+    assert_eq!(actor["url"], format!("{}/@alice", alpha.base_url));
+    // A browser asking for the same URL gets the profile page.
+    let html = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let res =
+        html.get(format!("{}/users/alice", alpha.base_url)).header("accept", "text/html").send().await.expect("page");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/@alice");
+}
