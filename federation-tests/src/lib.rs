@@ -258,6 +258,14 @@ impl Api {
         self.send(self.http.post(format!("{}{path}", self.base)).json(&body)).await
     }
 
+    pub async fn put_json(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(self.http.put(format!("{}{path}", self.base)).json(&body)).await
+    }
+
+    pub async fn delete_path(&self, path: &str) -> (StatusCode, Value) {
+        self.send(self.http.delete(format!("{}{path}", self.base))).await
+    }
+
     /// A raw POST (for inbox tests), returning the status only.
     pub async fn post_raw(&self, path: &str, headers: &[(&str, String)], body: Vec<u8>) -> StatusCode {
         let mut req = self.http.post(format!("{}{path}", self.base)).body(body);

@@ -55,13 +55,80 @@ async fn fan_out(state: &AppState, actor: i64, activity: Value, inboxes: Vec<Str
     Ok(unique.len())
 }
 
+/// Remote inboxes of a post's audience: the author's followers (when `followers`) and the
+/// mentioned accounts (personal inboxes for direct messages).
+async fn audience(
+    state: &AppState,
+    author: i64,
+    followers: bool,
+    mentioned: &[i64],
+    vis: Visibility,
+) -> FedResult<Vec<String>> {
+    let mut inboxes = Vec::new();
+    if followers {
+        inboxes.extend(graph::remote_follower_inboxes(&state.db.conn, author).await?);
+    }
+    for a in aq::accounts_by_ids(&state.db.conn, mentioned).await?.into_iter().filter(|a| a.domain.is_some()) {
+        let p = ApubPerson::load(state, a).await?;
+        inboxes.push(if vis == Visibility::Direct {
+            p.account.inbox_url.clone().unwrap_or_default()
+        } else {
+            inbox_of(&p)
+        });
+    }
+    Ok(inboxes)
+}
+
+/// A boost goes to the booster's followers and to the boosted post's author.
+async fn boost_audience(
+    state: &AppState,
+    booster: i64,
+    original: &crate::db::entities::statuses::Model,
+) -> FedResult<Vec<String>> {
+    let mut inboxes = graph::remote_follower_inboxes(&state.db.conn, booster).await?;
+    if original.uri.is_some() {
+        let author = person(state, original.account_id).await?;
+        inboxes.push(inbox_of(&author));
+    }
+    Ok(inboxes)
+}
+
+async fn announce(
+    state: &AppState,
+    account: i64,
+    boost: i64,
+    original: &crate::db::entities::statuses::Model,
+    published: chrono::DateTime<chrono::Utc>,
+) -> FedResult<Value> {
+    let who = person(state, account).await?;
+    let author = person(state, original.account_id).await?;
+    let public = Visibility::of(original) == Visibility::Public;
+    let followers = format!("{}/followers", who.ap_id);
+    let (to, cc) = if public {
+        (json!([crate::federation::protocol::PUBLIC]), json!([followers, author.ap_id]))
+    } else {
+        (json!([followers]), json!([crate::federation::protocol::PUBLIC, author.ap_id]))
+    };
+    Ok(json!({
+        "@context": CONTEXT,
+        "id": activity_id(&state.base_url, "announce", boost),
+        "type": "Announce",
+        "actor": who.ap_id,
+        "published": published,
+        "to": to,
+        "cc": cc,
+        "object": crate::federation::objects::note::status_ap_id(state, original),
+    }))
+}
+
 /// Runs a `federate` job.
 pub async fn run_federate(state: &AppState, payload: &str) -> FedResult<()> {
     let data = state.federation_data().ok_or_else(|| FedError::bad("federation is not configured"))?;
     let event: Outgoing = serde_json::from_str(payload)?;
     let base = &state.base_url;
     match event {
-        Outgoing::Post { status } => {
+        Outgoing::Post { status } | Outgoing::Update { status } => {
+            let update = matches!(event, Outgoing::Update { .. });
             // Deleted before it could be sent: nothing to do.
             let Some(s) = sq::status_by_id(&state.db.conn, status).await? else { return Ok(()) };
             let author = person(state, s.account_id).await?;
@@ -69,30 +136,83 @@ pub async fn run_federate(state: &AppState, payload: &str) -> FedResult<()> {
             let note = ApubNote::new(state, s.clone())?.into_json(&data).await?;
             let activity = json!({
                 "@context": CONTEXT,
-                "id": activity_id(base, "create", s.id),
-                "type": "Create",
+                "id": if update { activity_id(base, "update", crate::ids::next_id()) } else { activity_id(base, "create", s.id) },
+                "type": if update { "Update" } else { "Create" },
                 "actor": author.ap_id,
                 "published": s.created_at,
                 "to": note.to,
                 "cc": note.cc,
                 "object": note,
             });
-            let mut inboxes = Vec::new();
-            if vis != Visibility::Direct {
-                inboxes.extend(graph::remote_follower_inboxes(&state.db.conn, author.account.id).await?);
-            }
             let mentioned: Vec<i64> =
                 sq::mentions_for(&state.db.conn, &[s.id]).await?.into_iter().map(|m| m.account_id).collect();
-            for a in aq::accounts_by_ids(&state.db.conn, &mentioned).await?.into_iter().filter(|a| a.domain.is_some()) {
-                let p = ApubPerson::load(state, a).await?;
-                // Direct messages go to personal inboxes only.
-                inboxes.push(if vis == Visibility::Direct {
-                    p.account.inbox_url.clone().unwrap_or_default()
-                } else {
-                    inbox_of(&p)
-                });
-            }
+            let inboxes = audience(state, author.account.id, vis != Visibility::Direct, &mentioned, vis).await?;
             fan_out(state, author.account.id, activity, inboxes).await?;
+        }
+        Outgoing::Delete { account, status, followers, mentioned } => {
+            let author = person(state, account).await?;
+            let object = crate::federation::local_object_id(base, status);
+            let activity = json!({
+                "@context": CONTEXT,
+                "id": activity_id(base, "delete", status),
+                "type": "Delete",
+                "actor": author.ap_id,
+                "to": [crate::federation::protocol::PUBLIC],
+                "object": { "id": object, "type": "Tombstone" },
+            });
+            let inboxes = audience(state, account, followers, &mentioned, Visibility::Public).await?;
+            fan_out(state, account, activity, inboxes).await?;
+        }
+        Outgoing::Like { account, status, like } | Outgoing::Unlike { account, status, like } => {
+            let undo = matches!(event, Outgoing::Unlike { .. });
+            let Some(s) = sq::status_by_id(&state.db.conn, status).await? else { return Ok(()) };
+            let who = person(state, account).await?;
+            let author = person(state, s.account_id).await?;
+            let like_activity = json!({
+                "id": activity_id(base, "like", like),
+                "type": "Like",
+                "actor": who.ap_id,
+                "object": crate::federation::objects::note::status_ap_id(state, &s),
+            });
+            let activity = if undo {
+                json!({
+                    "@context": CONTEXT,
+                    "id": activity_id(base, "undo", crate::ids::next_id()),
+                    "type": "Undo",
+                    "actor": who.ap_id,
+                    "object": like_activity,
+                })
+            } else {
+                let mut a = like_activity;
+                a["@context"] = json!(CONTEXT);
+                a
+            };
+            fan_out(state, account, activity, vec![author.account.inbox_url.clone().unwrap_or_default()]).await?;
+        }
+        Outgoing::Announce { account, boost } => {
+            let Some(b) = sq::status_by_id(&state.db.conn, boost).await? else { return Ok(()) };
+            let Some(original) = b.reblog_of_id else { return Ok(()) };
+            let Some(o) = sq::status_by_id(&state.db.conn, original).await? else { return Ok(()) };
+            let activity = announce(state, account, boost, &o, b.created_at).await?;
+            let inboxes = boost_audience(state, account, &o).await?;
+            fan_out(state, account, activity, inboxes).await?;
+        }
+        Outgoing::Unannounce { account, boost, original } => {
+            let Some(o) = sq::status_by_id(&state.db.conn, original).await? else { return Ok(()) };
+            let mut inner = announce(state, account, boost, &o, chrono::Utc::now()).await?;
+            if let Some(m) = inner.as_object_mut() {
+                m.remove("@context");
+            }
+            let who = person(state, account).await?;
+            let activity = json!({
+                "@context": CONTEXT,
+                "id": activity_id(base, "undo", crate::ids::next_id()),
+                "type": "Undo",
+                "actor": who.ap_id,
+                "object": inner,
+            });
+            let inboxes = boost_audience(state, account, &o).await?;
+            fan_out(state, account, activity, inboxes).await?;
         }
         Outgoing::Follow { follower, target, follow_id } => {
             let (f, t) = (person(state, follower).await?, person(state, target).await?);

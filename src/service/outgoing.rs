@@ -14,13 +14,59 @@ pub const JOB_KIND: &str = "federate";
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Outgoing {
     /// A local status was created: deliver it to its remote audience.
-    Post { status: i64 },
+    Post {
+        status: i64,
+    },
     /// A local member asked to follow a remote account.
-    Follow { follower: i64, target: i64, follow_id: String },
+    Follow {
+        follower: i64,
+        target: i64,
+        follow_id: String,
+    },
     /// A local member stopped following (or withdrew the request).
-    Unfollow { follower: i64, target: i64, follow_id: String },
+    Unfollow {
+        follower: i64,
+        target: i64,
+        follow_id: String,
+    },
     /// A local member accepted a remote account's follow.
-    AcceptFollow { follower: i64, target: i64, follow_id: String },
+    AcceptFollow {
+        follower: i64,
+        target: i64,
+        follow_id: String,
+    },
+    /// A local member liked a remote post (`like` is the favourite's id).
+    Like {
+        account: i64,
+        status: i64,
+        like: i64,
+    },
+    Unlike {
+        account: i64,
+        status: i64,
+        like: i64,
+    },
+    /// A local member boosted a post (`boost` is the boost's status id).
+    Announce {
+        account: i64,
+        boost: i64,
+    },
+    Unannounce {
+        account: i64,
+        boost: i64,
+        original: i64,
+    },
+    /// A local post was edited.
+    Update {
+        status: i64,
+    },
+    /// A local post was deleted; the audience is recorded now, as the rows are gone.
+    Delete {
+        account: i64,
+        status: i64,
+        followers: bool,
+        mentioned: Vec<i64>,
+    },
 }
 
 /// Queues an event in the caller's transaction.

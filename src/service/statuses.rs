@@ -276,7 +276,13 @@ pub async fn edit(state: &AppState, author: &accounts::Model, id: i64, c: Compos
     let removed_files = sq::remove_media_except(&*tx, id, &p.media_ids).await?;
     sq::attach_media(&*tx, id, &p.media_ids).await?;
     record_edit(&*tx, &updated, &p.media_ids, now).await?;
+    if !p.remote_mentions.is_empty()
+        || (Visibility::of(&s) != Visibility::Direct && graph::has_remote_followers(&*tx, author.id).await?)
+    {
+        outgoing::emit(&*tx, &Outgoing::Update { status: id }).await?;
+    }
     tx.commit().await?;
+    state.wake_jobs();
     for f in removed_files {
         state.media.remove(&f).await;
     }
@@ -310,12 +316,31 @@ async fn record_edit(
 pub async fn delete(state: &AppState, author: &accounts::Model, id: i64) -> AppResult<statuses::Model> {
     let tx = state.db.begin_write().await?;
     let s = own(&*tx, author.id, id).await?;
+    // Who must hear of the deletion is decided now, while the mentions still exist.
+    let mentioned: Vec<i64> = sq::mentions_for(&*tx, &[id]).await?.into_iter().map(|m| m.account_id).collect();
+    let remote_mentioned: Vec<i64> =
+        aq::accounts_by_ids(&*tx, &mentioned).await?.into_iter().filter(|a| a.domain.is_some()).map(|a| a.id).collect();
+    let vis = Visibility::of(&s);
+    let tell_followers = vis != Visibility::Direct && graph::has_remote_followers(&*tx, author.id).await?;
     for boost in sq::reblogs_of(&*tx, id).await? {
         sq::delete_status_rows(&*tx, boost.id).await?;
     }
     let files = sq::delete_media_of(&*tx, id).await?;
     sq::delete_status_rows(&*tx, id).await?;
+    if s.reblog_of_id.is_none() && (tell_followers || !remote_mentioned.is_empty()) {
+        outgoing::emit(
+            &*tx,
+            &Outgoing::Delete {
+                account: author.id,
+                status: id,
+                followers: tell_followers,
+                mentioned: remote_mentioned,
+            },
+        )
+        .await?;
+    }
     tx.commit().await?;
+    state.wake_jobs();
     for f in files {
         state.media.remove(&f).await;
     }
@@ -328,13 +353,19 @@ pub async fn favourite(state: &AppState, who: &accounts::Model, id: i64) -> AppR
     let target = s.reblog_of_id.unwrap_or(s.id);
     let target_status = sq::status_by_id(&state.db.conn, target).await?.ok_or_else(AppError::not_found)?;
     let tx = state.db.begin_write().await?;
-    if sq::favourite(&*tx, who.id, target).await?
+    let new_id = sq::favourite(&*tx, who.id, target).await?;
+    if new_id.is_some()
         && target_status.account_id != who.id
         && notify_allowed(&*tx, target_status.account_id, who.id).await?
     {
         nq::insert(&*tx, target_status.account_id, who.id, "favourite", Some(target)).await?;
     }
+    // A like of a post from another server is sent to its author.
+    if let (Some(like), Some(_)) = (new_id, &target_status.uri) {
+        outgoing::emit(&*tx, &Outgoing::Like { account: who.id, status: target, like }).await?;
+    }
     tx.commit().await?;
+    state.wake_jobs();
     Ok(())
 }
 
@@ -342,11 +373,16 @@ pub async fn unfavourite(state: &AppState, who: &accounts::Model, id: i64) -> Ap
     let s = readable(state, Some(who.id), id).await?;
     let target = s.reblog_of_id.unwrap_or(s.id);
     let tx = state.db.begin_write().await?;
+    let like = sq::favourite_id(&*tx, who.id, target).await?;
     sq::unfavourite(&*tx, who.id, target).await?;
     if let Some(t) = sq::status_by_id(&*tx, target).await? {
         nq::delete_matching(&*tx, t.account_id, who.id, "favourite", Some(target)).await?;
+        if let (Some(like), Some(_)) = (like, &t.uri) {
+            outgoing::emit(&*tx, &Outgoing::Unlike { account: who.id, status: target, like }).await?;
+        }
     }
     tx.commit().await?;
+    state.wake_jobs();
     Ok(())
 }
 
@@ -387,7 +423,11 @@ pub async fn reblog(state: &AppState, who: &accounts::Model, id: i64) -> AppResu
     if original.account_id != who.id && notify_allowed(&*tx, original.account_id, who.id).await? {
         nq::insert(&*tx, original.account_id, who.id, "reblog", Some(original.id)).await?;
     }
+    if original.uri.is_some() || graph::has_remote_followers(&*tx, who.id).await? {
+        outgoing::emit(&*tx, &Outgoing::Announce { account: who.id, boost: id }).await?;
+    }
     tx.commit().await?;
+    state.wake_jobs();
     Ok(boost)
 }
 
@@ -396,12 +436,17 @@ pub async fn unreblog(state: &AppState, who: &accounts::Model, id: i64) -> AppRe
     let s = readable(state, Some(who.id), id).await?;
     let original_id = s.reblog_of_id.unwrap_or(s.id);
     let tx = state.db.begin_write().await?;
+    let original = sq::status_by_id(&*tx, original_id).await?.ok_or_else(AppError::not_found)?;
     if let Some(boost) = sq::reblog_by(&*tx, who.id, original_id).await? {
         sq::delete_status_rows(&*tx, boost.id).await?;
+        if original.uri.is_some() || graph::has_remote_followers(&*tx, who.id).await? {
+            outgoing::emit(&*tx, &Outgoing::Unannounce { account: who.id, boost: boost.id, original: original_id })
+                .await?;
+        }
     }
-    let original = sq::status_by_id(&*tx, original_id).await?.ok_or_else(AppError::not_found)?;
     nq::delete_matching(&*tx, original.account_id, who.id, "reblog", Some(original_id)).await?;
     tx.commit().await?;
+    state.wake_jobs();
     Ok(original)
 }
 

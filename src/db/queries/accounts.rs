@@ -48,6 +48,16 @@ pub async fn account_by_uri(db: &impl ConnectionTrait, uri: &str) -> Result<Opti
     accounts::Entity::find().filter(accounts::Column::Uri.eq(uri)).one(db).await
 }
 
+/// Suspends an account (a remote actor that deleted itself): it disappears from every page.
+pub async fn suspend(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
+    accounts::Entity::update_many()
+        .col_expr(accounts::Column::Suspended, Expr::value(true))
+        .filter(accounts::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
 pub async fn user_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<users::Model>, DbErr> {
     users::Entity::find_by_id(id).one(db).await
 }

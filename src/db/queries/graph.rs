@@ -198,6 +198,27 @@ pub async fn remote_follower_inboxes(db: &impl ConnectionTrait, account: i64) ->
     Ok(Inbox::find_by_statement(stmt).all(db).await?.into_iter().filter_map(|i| i.inbox).collect())
 }
 
+/// Every follow to or from an account (when it is deleted).
+pub async fn delete_all_follows_of(db: &impl ConnectionTrait, account: i64) -> Result<(), DbErr> {
+    follows::Entity::delete_many()
+        .filter(
+            sea_orm::Condition::any()
+                .add(follows::Column::AccountId.eq(account))
+                .add(follows::Column::TargetAccountId.eq(account)),
+        )
+        .exec(db)
+        .await?;
+    follow_requests::Entity::delete_many()
+        .filter(
+            sea_orm::Condition::any()
+                .add(follow_requests::Column::AccountId.eq(account))
+                .add(follow_requests::Column::TargetAccountId.eq(account)),
+        )
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
 pub async fn delete_follow_request(db: &impl ConnectionTrait, account: i64, target: i64) -> Result<u64, DbErr> {
     Ok(follow_requests::Entity::delete_many()
         .filter(follow_requests::Column::AccountId.eq(account))

@@ -415,18 +415,14 @@ pub async fn viewer_flags(
     Ok((favs, reblogs, marks, pins))
 }
 
-pub async fn favourite(db: &impl ConnectionTrait, account: i64, status: i64) -> Result<bool, DbErr> {
-    let exists = favourites::Entity::find()
-        .filter(favourites::Column::AccountId.eq(account))
-        .filter(favourites::Column::StatusId.eq(status))
-        .count(db)
-        .await?
-        > 0;
-    if exists {
-        return Ok(false);
+/// Favourites; the new row's id, or `None` when it was already a favourite.
+pub async fn favourite(db: &impl ConnectionTrait, account: i64, status: i64) -> Result<Option<i64>, DbErr> {
+    if favourite_id(db, account, status).await?.is_some() {
+        return Ok(None);
     }
-    favourites::Entity::insert(favourites::ActiveModel {
-        id: sea_orm::Set(crate::ids::next_id()),
+    let id = crate::ids::next_id();
+    let inserted = favourites::Entity::insert(favourites::ActiveModel {
+        id: sea_orm::Set(id),
         account_id: sea_orm::Set(account),
         status_id: sea_orm::Set(status),
         created_at: sea_orm::Set(chrono::Utc::now()),
@@ -436,7 +432,37 @@ pub async fn favourite(db: &impl ConnectionTrait, account: i64, status: i64) -> 
     )
     .exec_without_returning(db)
     .await?;
-    Ok(true)
+    Ok((inserted == 1).then_some(id))
+}
+
+/// The id of `account`'s favourite of `status`, if any.
+pub async fn favourite_id(db: &impl ConnectionTrait, account: i64, status: i64) -> Result<Option<i64>, DbErr> {
+    Ok(favourites::Entity::find()
+        .filter(favourites::Column::AccountId.eq(account))
+        .filter(favourites::Column::StatusId.eq(status))
+        .one(db)
+        .await?
+        .map(|f| f.id))
+}
+
+/// Removes every post (and boost) of an account that deleted itself elsewhere.
+pub async fn delete_all_statuses_of(db: &impl ConnectionTrait, account: i64) -> Result<(), DbErr> {
+    let ids: Vec<i64> = statuses::Entity::find()
+        .filter(statuses::Column::AccountId.eq(account))
+        .limit(100_000)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    for id in ids {
+        for boost in reblogs_of(db, id).await? {
+            delete_status_rows(db, boost.id).await?;
+        }
+        delete_status_rows(db, id).await?;
+    }
+    favourites::Entity::delete_many().filter(favourites::Column::AccountId.eq(account)).exec(db).await?;
+    Ok(())
 }
 
 pub async fn unfavourite(db: &impl ConnectionTrait, account: i64, status: i64) -> Result<(), DbErr> {

@@ -189,7 +189,16 @@ impl Activity for Reject {
     }
 }
 
-/// Undo of a Follow (other undone kinds arrive with likes and boosts).
+/// What an Undo takes back: a Follow, a Like or an Announce (sometimes only its id).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Undone {
+    Follow(Follow),
+    Like(super::likes::Like),
+    Announce(Box<super::likes::Announce>),
+    Id(Url),
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Undo {
@@ -197,7 +206,7 @@ pub struct Undo {
     #[serde(rename = "type")]
     pub kind: UndoType,
     pub actor: ObjectId<ApubPerson>,
-    pub object: Follow,
+    pub object: Undone,
 }
 
 #[async_trait::async_trait]
@@ -214,16 +223,30 @@ impl Activity for Undo {
     }
 
     async fn verify(&self, _data: &Data<AppState>) -> FedResult<()> {
-        same_actor(self.actor.inner(), self.object.actor.inner())
+        match &self.object {
+            Undone::Follow(f) => same_actor(self.actor.inner(), f.actor.inner()),
+            Undone::Like(l) => same_actor(self.actor.inner(), l.actor.inner()),
+            Undone::Announce(a) => same_actor(self.actor.inner(), a.actor.inner()),
+            Undone::Id(id) => {
+                activitypub_federation::protocol::verification::verify_domains_match(self.actor.inner(), id)
+                    .map_err(Into::into)
+            }
+        }
     }
 
     async fn receive(self, data: &Data<AppState>) -> FedResult<()> {
         if !first_time(data, &self.id).await? {
             return Ok(());
         }
+        let follow = match &self.object {
+            Undone::Follow(f) => f,
+            Undone::Like(l) => return super::likes::undo_like(data, l).await,
+            Undone::Announce(a) => return super::likes::undo_announce(data, self.actor.inner(), &a.id).await,
+            Undone::Id(id) => return super::likes::undo_announce(data, self.actor.inner(), id).await,
+        };
         let state = data.app_data();
         let follower = self.actor.dereference(data).await?;
-        let target = self.object.object.dereference(data).await?;
+        let target = follow.object.dereference(data).await?;
         let tx = state.db.begin_write().await?;
         graph::delete_follow(&*tx, follower.account.id, target.account.id).await?;
         if graph::delete_follow_request(&*tx, follower.account.id, target.account.id).await? > 0 {

@@ -1,6 +1,8 @@
 //! Activities other servers send us, one file per family (as Lemmy does).
+pub mod changes;
 pub mod create;
 pub mod following;
+pub mod likes;
 
 use activitypub_federation::config::Data;
 use activitypub_federation::traits::Activity;
@@ -21,6 +23,10 @@ pub enum InboxActivity {
     Reject(following::Reject),
     Undo(following::Undo),
     Create(Box<create::Create>),
+    Update(Box<changes::Update>),
+    Delete(changes::Delete),
+    Like(likes::Like),
+    Announce(likes::Announce),
 }
 
 /// True the first time an activity id is seen (deliveries are retried and fan out to several
