@@ -296,3 +296,72 @@ where
         wait = (wait * 2).min(Duration::from_millis(250));
     }
 }
+
+/// A browser-like client for the web UI: keeps cookies, does not follow redirects, and sends
+/// forms with the page's CSRF token.
+pub struct Browser {
+    http: reqwest::Client,
+    base: String,
+}
+
+/// A page as the browser received it.
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub html: String,
+}
+
+impl Page {
+    /// The CSRF token the page's forms carry.
+    pub fn csrf(&self) -> String {
+        let marker = "name=\"_csrf\" value=\"";
+        let start =
+            self.html.find(marker).unwrap_or_else(|| panic!("no form on the page:\n{}", self.html)) + marker.len();
+        let end = self.html[start..].find('"').map(|e| e + start).unwrap_or(start);
+        self.html[start..end].to_owned()
+    }
+}
+
+impl Browser {
+    pub fn new(node: &Node) -> Browser {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Browser { http, base: node.base_url.clone() }
+    }
+
+    async fn page(res: reqwest::Response) -> Page {
+        let status = res.status();
+        let location = res.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let html = res.text().await.unwrap_or_default();
+        assert!(status.as_u16() < 500, "server error {status}: {html}");
+        Page { status, location, html }
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        Self::page(self.http.get(format!("{}{path}", self.base)).send().await.expect("GET")).await
+    }
+
+    pub async fn submit(&self, path: &str, csrf: &str, fields: &[(&str, &str)]) -> Page {
+        let mut body = url::form_urlencoded::Serializer::new(String::new());
+        body.append_pair("_csrf", csrf);
+        for (k, v) in fields {
+            body.append_pair(k, v);
+        }
+        let req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.finish());
+        Self::page(req.send().await.expect("POST")).await
+    }
+
+    /// Signs in with the password `Node::create_member` gives everyone.
+    pub async fn sign_in(&self, name: &str) {
+        let form = self.get("/login").await;
+        let res = self.submit("/login", &form.csrf(), &[("login", name), ("password", "a long enough password")]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "sign-in of {name} failed:\n{}", res.html);
+    }
+}
