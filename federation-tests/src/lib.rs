@@ -125,19 +125,21 @@ impl Node {
 
     /// Creates a member with the admin command and a bearer token for them.
     pub fn create_member(&self, name: &str) -> Member {
-        let out = self
-            .command()
-            .args([
-                "admin",
-                "create-user",
-                name,
-                "--email",
-                &format!("{name}@{}.test", self.name),
-                "--password",
-                "a long enough password",
-            ])
-            .output()
-            .expect("run khub admin create-user");
+        self.create(name, false)
+    }
+
+    /// Creates an administrator.
+    pub fn create_admin(&self, name: &str) -> Member {
+        self.create(name, true)
+    }
+
+    fn create(&self, name: &str, admin: bool) -> Member {
+        let email = format!("{name}@{}.test", self.name);
+        let mut args = vec!["admin", "create-user", name, "--email", &email, "--password", "a long enough password"];
+        if admin {
+            args.push("--admin");
+        }
+        let out = self.command().args(&args).output().expect("run khub admin create-user");
         assert!(out.status.success(), "create-user {name}: {}", String::from_utf8_lossy(&out.stderr));
         let out = self.command().args(["admin", "token", name]).output().expect("run khub admin token");
         assert!(out.status.success(), "token {name}: {}", String::from_utf8_lossy(&out.stderr));

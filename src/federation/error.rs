@@ -39,6 +39,7 @@ impl From<activitypub_federation::error::Error> for FedError {
             E::ParseReceivedActivity { .. } => {
                 (ErrorKind::BadRequest, format!("Unsupported or malformed activity: {e}"))
             }
+            E::UrlVerificationError(m) if m.contains("blocked") => (ErrorKind::Forbidden, format!("Refused: {m}")),
             E::UrlVerificationError(m) => (ErrorKind::BadRequest, format!("URL refused: {m}")),
             E::DomainResolveError(_) | E::ResolveInternalIpError(..) => {
                 (ErrorKind::BadRequest, "URL refused: it points to a private address".to_owned())

@@ -26,12 +26,14 @@ pub type FedData = Data<AppState>;
 pub async fn build_config(state: AppState) -> anyhow::Result<FederationConfig<AppState>> {
     let domain = state.settings.domain.clone();
     let debug = state.settings.allow_http;
+    let db = state.db.clone();
     let config = FederationConfig::builder()
         .domain(domain)
         .app_data(state)
         .debug(debug)
         .allow_http_urls(debug)
         .http_fetch_limit(40)
+        .url_verifier(Box::new(DomainBlocks { db }))
         .request_timeout(Duration::from_secs(10))
         .build()
         .await?;
@@ -55,4 +57,23 @@ pub fn authority(url: &url::Url) -> Option<String> {
         Some(p) => format!("{host}:{p}"),
         None => host,
     })
+}
+
+/// Refuses every URL of a blocked domain: incoming activities, fetches and deliveries alike.
+#[derive(Clone)]
+struct DomainBlocks {
+    db: crate::db::Db,
+}
+
+#[async_trait::async_trait]
+impl activitypub_federation::config::UrlVerifier for DomainBlocks {
+    async fn verify(&self, url: &url::Url) -> Result<(), activitypub_federation::error::Error> {
+        let Some(domain) = authority(url) else { return Ok(()) };
+        match crate::db::queries::instances::is_blocked(&self.db.conn, &domain).await {
+            Ok(false) => Ok(()),
+            Ok(true) => Err(activitypub_federation::error::Error::UrlVerificationError("this domain is blocked here")),
+            // A database hiccup must not open the gate: refuse, the sender retries.
+            Err(_) => Err(activitypub_federation::error::Error::UrlVerificationError("could not check the domain")),
+        }
+    }
 }

@@ -22,6 +22,11 @@ pub async fn follow(state: &AppState, me: &accounts::Model, id: i64) -> AppResul
     if graph::blocked_either_way(&state.db.conn, me.id, t.id).await? {
         return Err(AppError::forbidden("This action is not allowed"));
     }
+    if let Some(d) = &t.domain
+        && crate::db::queries::instances::is_blocked(&state.db.conn, d).await?
+    {
+        return Err(AppError::forbidden("This domain is blocked on this node"));
+    }
     let tx = state.db.begin_write().await?;
     if !graph::is_following(&*tx, me.id, t.id).await? {
         if t.domain.is_some() {

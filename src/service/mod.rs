@@ -1,6 +1,7 @@
 //! Use cases: permissions, visibility, validation. Services commit rows and jobs in one
 //! transaction and never build wire formats or call HTTP.
 pub mod accounts;
+pub mod domains;
 pub mod follows;
 pub mod media;
 pub mod outgoing;

@@ -43,6 +43,11 @@ pub async fn remote_account(
         .await
 }
 
+/// Every known account of a domain.
+pub async fn accounts_of_domain(db: &impl ConnectionTrait, domain: &str) -> Result<Vec<accounts::Model>, DbErr> {
+    accounts::Entity::find().filter(accounts::Column::Domain.eq(domain.to_lowercase())).limit(100_000).all(db).await
+}
+
 /// A remote account by its ActivityPub id.
 pub async fn account_by_uri(db: &impl ConnectionTrait, uri: &str) -> Result<Option<accounts::Model>, DbErr> {
     accounts::Entity::find().filter(accounts::Column::Uri.eq(uri)).one(db).await

@@ -1,6 +1,7 @@
 //! All SQL lives here, as functions over `&impl ConnectionTrait` so they compose in a transaction.
 pub mod accounts;
 pub mod graph;
+pub mod instances;
 pub mod jobs;
 pub mod notifications;
 pub mod statuses;

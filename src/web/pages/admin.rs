@@ -22,6 +22,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin", get(admin))
         .route("/admin/settings", post(save_settings))
         .route("/admin/users/{id}/{action}", post(user_action))
+        .route("/admin/domain_blocks", post(block_domain))
+        .route("/admin/domain_blocks/{domain}/unblock", post(unblock_domain))
 }
 
 pub struct AdminUser {
@@ -49,6 +51,8 @@ struct AdminPage {
     fields: Vec<FormField>,
     modes: Vec<(&'static str, &'static str)>,
     registration: String,
+    blocked_domains: Vec<String>,
+    domain_error: String,
 }
 
 fn require_admin(state: &AppState, user: &WebUser) -> Result<(), axum::response::Response> {
@@ -124,6 +128,8 @@ async fn admin_page(
             ("closed", "No one"),
         ],
         registration: form.map(|f| f.text("registration")).unwrap_or_else(|| mode.as_str().to_owned()),
+        blocked_domains: crate::db::queries::instances::blocked_domains(db).await.or_page(state)?,
+        domain_error: String::new(),
     })
 }
 
@@ -208,4 +214,37 @@ async fn user_action(
         _ => return Err(crate::web::error_page(&state, AppError::not_found())),
     };
     Ok(redirect_with(&state, "/admin", message))
+}
+
+async fn block_domain(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    headers: HeaderMap,
+    form: ApiForm,
+) -> PageResult {
+    require_admin(&state, &user)?;
+    csrf(&state, Some(&user), &anon, &form)?;
+    match crate::service::domains::block(&state, &user.user, &form.text("domain")).await {
+        Ok(d) => Ok(redirect_with(&state, "/admin#domains", &format!("{d} is blocked"))),
+        Err(e) if e.kind == crate::error::ErrorKind::Unprocessable => {
+            let mut page = admin_page(&state, &user, &anon, &headers, 0, None, vec![]).await?;
+            page.domain_error = e.message;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page, false))
+        }
+        Err(e) => Err(crate::web::error_page(&state, e)),
+    }
+}
+
+async fn unblock_domain(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    Path(domain): Path<String>,
+    form: ApiForm,
+) -> PageResult {
+    require_admin(&state, &user)?;
+    csrf(&state, Some(&user), &anon, &form)?;
+    crate::service::domains::unblock(&state, &user.user, &domain).await.or_page(&state)?;
+    Ok(redirect_with(&state, "/admin#domains", &format!("{domain} is no longer blocked")))
 }

@@ -1,0 +1,59 @@
+//! An administrator blocks another server: what it sent goes, and nothing more comes in.
+use std::time::Duration;
+
+use federation_tests::{Browser, Node, eventually, json};
+use reqwest::StatusCode;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_domain_s_activities_are_dropped_and_its_content_removed() {
+    let alpha = Node::start("alpha").await;
+    let beta = Node::start("beta").await;
+    let alice = alpha.create_admin("alice");
+    let bob = beta.create_member("bob");
+    beta.create_admin("root");
+    alice.follow_remote(&bob.handle).await;
+    bob.follow_remote(&alice.handle).await;
+    bob.post_status(json!({"status": "BEFORE-BLOCK from beta"})).await;
+    eventually("bob's post on alpha", WAIT, || async {
+        alice.home_texts().await.iter().any(|t| t.contains("BEFORE-BLOCK")).then_some(())
+    })
+    .await;
+
+    // The admin blocks beta in the admin page.
+    let admin = Browser::new(&alpha);
+    admin.sign_in("alice").await;
+    let page = admin.get("/admin").await;
+    let bad = admin.submit("/admin/domain_blocks", &page.csrf(), &[("domain", "not a domain!")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let done = admin.submit("/admin/domain_blocks", &page.csrf(), &[("domain", &beta.domain)]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    assert!(admin.get("/admin").await.html.contains(&beta.domain));
+
+    // What beta sent is gone, and the follows both ways.
+    assert!(!alice.home_texts().await.iter().any(|t| t.contains("BEFORE-BLOCK")));
+    let me = alice.get("/api/v1/accounts/verify_credentials").await.1;
+    assert_eq!(me["followers_count"], 0);
+    assert_eq!(me["following_count"], 0);
+
+    // New activities from beta are refused; nothing is stored.
+    bob.post_status(json!({"status": "AFTER-BLOCK from beta"})).await;
+    let alice_id = bob.resolve(&alice.handle).await;
+    bob.post(&format!("/api/v1/accounts/{alice_id}/unfollow"), json!({})).await;
+    bob.post(&format!("/api/v1/accounts/{alice_id}/follow"), json!({})).await;
+    // Wait until beta's queue is empty: its deliveries to alpha have been tried (and refused).
+    let beta_admin = Browser::new(&beta);
+    beta_admin.sign_in("root").await;
+    eventually("beta's deliveries to be tried", WAIT, || async {
+        beta_admin.get("/admin").await.html.contains(" 0 background jobs queued").then_some(())
+    })
+    .await;
+    assert_eq!(alice.get("/api/v1/accounts/verify_credentials").await.1["followers_count"], 0);
+    assert!(!alice.home_texts().await.iter().any(|t| t.contains("AFTER-BLOCK")));
+    let r = alice.get(&format!("/api/v2/search?q=@{}&resolve=true", bob.handle)).await;
+    assert!(
+        r.1["accounts"].as_array().is_some_and(|l| l.iter().all(|a| a["acct"] != bob.handle.as_str()))
+            || r.1["accounts"].as_array().is_some_and(|l| l.len() <= 1)
+    );
+}
