@@ -53,6 +53,8 @@ pub struct JobSettings {
     pub lease_seconds: i64,
     pub retry_base_seconds: i64,
     pub max_attempts: i32,
+    pub unavailable_after_failures: i32,
+    pub unavailable_recheck_seconds: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -50,11 +50,17 @@ pub struct Node {
     data_dir: tempfile::TempDir,
     database_url: Option<String>,
     child: Option<Child>,
+    extra_env: Vec<(String, String)>,
 }
 
 impl Node {
     /// Starts a node and waits until it serves.
     pub async fn start(name: &str) -> Node {
+        Self::start_with(name, &[]).await
+    }
+
+    /// Starts a node with extra `KHUB_*` settings.
+    pub async fn start_with(name: &str, env: &[(&str, &str)]) -> Node {
         let port = free_port();
         let domain = format!("localhost:{port}");
         let mut node = Node {
@@ -65,6 +71,7 @@ impl Node {
             data_dir: tempfile::tempdir().expect("temp dir"),
             database_url: scratch_database().await,
             child: None,
+            extra_env: env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
         };
         node.launch().await;
         node
@@ -86,6 +93,9 @@ impl Node {
             .env("KHUB_LOG", std::env::var("KHUB_TEST_LOG").unwrap_or_else(|_| "warn,khub=info".to_owned()));
         if let Some(db) = &self.database_url {
             cmd.env("KHUB_DATABASE_URL", db);
+        }
+        for (k, v) in &self.extra_env {
+            cmd.env(k, v);
         }
         cmd
     }

@@ -114,3 +114,43 @@ async fn a_node_that_was_down_receives_everything_once_back() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unavailable_host_gets_its_backlog_when_it_talks_to_us_again() {
+    // Alpha gives up on a host after two failures in a row, and would wait hours to retry.
+    let alpha = Node::start_with(
+        "alpha",
+        &[("KHUB_JOBS__UNAVAILABLE_AFTER_FAILURES", "2"), ("KHUB_JOBS__UNAVAILABLE_RECHECK_SECONDS", "36000")],
+    )
+    .await;
+    let mut beta = Node::start("beta").await;
+    let alice = alpha.create_admin("alice");
+    let bob = beta.create_member("bob");
+    bob.follow_remote(&alice.handle).await;
+    alice.follow_remote(&bob.handle).await;
+
+    beta.kill();
+    for n in 1..=3 {
+        alice.post_status(json!({"status": format!("BACKLOG {n}")})).await;
+    }
+    // Alpha's admin page shows beta as unavailable, with the deliveries waiting.
+    let admin = federation_tests::Browser::new(&alpha);
+    admin.sign_in("alice").await;
+    eventually("beta marked unavailable", Duration::from_secs(60), || async {
+        let page = admin.get("/admin").await;
+        (page.html.contains(&beta.domain) && page.html.contains("Unavailable")).then_some(())
+    })
+    .await;
+    // Beta comes back and says something to alpha: the backlog goes at once.
+    beta.launch().await;
+    bob.post_status(json!({"status": "I AM BACK"})).await;
+    eventually("the backlog on bob's home", WAIT, || async {
+        let texts = bob.home_texts().await;
+        (texts.iter().filter(|t| t.contains("BACKLOG")).count() == 3).then_some(())
+    })
+    .await;
+    eventually("beta no longer listed as failing", WAIT, || async {
+        (!admin.get("/admin").await.html.contains("Unavailable")).then_some(())
+    })
+    .await;
+}

@@ -5,6 +5,7 @@ mod m20261121_000001_foundation;
 mod m20261122_000002_status_counts_index;
 mod m20261122_000003_federation;
 mod m20261122_000004_uniqueness;
+mod m20261122_000005_delivery_hosts;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_status_counts_index::Migration),
             Box::new(m20261122_000003_federation::Migration),
             Box::new(m20261122_000004_uniqueness::Migration),
+            Box::new(m20261122_000005_delivery_hosts::Migration),
         ]
     }
 }

@@ -208,9 +208,30 @@ async fn inbox(data: Data<AppState>, req: axum::extract::Request) -> FedResult<S
     let bytes = axum::body::to_bytes(body, INBOX_BODY_LIMIT)
         .await
         .map_err(|_| FedError::new(crate::error::ErrorKind::PayloadTooLarge, "The activity is too large"))?;
+    let actor_host = serde_json::from_slice::<ActorOnly>(&bytes)
+        .ok()
+        .and_then(|a| Url::parse(&a.actor).ok())
+        .and_then(|u| crate::federation::authority(&u));
     let req = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
     let activity =
         ActivityData::from_request(req, &()).await.map_err(|_| FedError::bad("The request could not be read"))?;
     receive_activity::<WithContext<InboxActivity>, ApubPerson, AppState>(activity, &data).await?;
+    // A host that was failing is back: its waiting deliveries go now.
+    if let Some(host) = actor_host {
+        let state = data.app_data();
+        let _w = state.db.write_lock().await;
+        if crate::db::queries::instances::record_success(&state.db.conn, &host).await? {
+            let n = crate::db::queries::jobs::release_host(&state.db.conn, &host).await?;
+            tracing::info!(host, deliveries = n, "host is back; its deliveries are released");
+            drop(_w);
+            state.wake_jobs();
+        }
+    }
     Ok(StatusCode::ACCEPTED)
+}
+
+/// Just the sender of an activity (to notice a host coming back).
+#[derive(Deserialize)]
+struct ActorOnly {
+    actor: String,
 }

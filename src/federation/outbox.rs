@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::app::AppState;
-use crate::db::queries::{accounts as aq, graph, jobs, statuses as sq};
+use crate::db::queries::{accounts as aq, graph, instances, jobs, statuses as sq};
 use crate::federation::error::{FedError, FedResult};
 use crate::federation::objects::{ApubNote, ApubPerson};
 use crate::service::outgoing::{Outgoing, activity_id};
@@ -47,8 +47,9 @@ async fn fan_out(state: &AppState, actor: i64, activity: Value, inboxes: Vec<Str
     }
     let tx = state.db.begin_write().await?;
     for inbox in &unique {
+        let host = Url::parse(inbox).ok().and_then(|u| crate::federation::authority(&u));
         let d = Delivery { inbox: inbox.clone(), actor, activity: activity.clone() };
-        jobs::enqueue(&*tx, DELIVER, &serde_json::to_value(&d)?).await?;
+        jobs::enqueue_for_host(&*tx, DELIVER, &serde_json::to_value(&d)?, host.as_deref()).await?;
     }
     tx.commit().await?;
     state.wake_jobs();
@@ -285,11 +286,45 @@ fn unreachable_url() -> &'static Url {
     URL.get_or_init(|| Url::parse("https://invalid.invalid/").unwrap_or_else(|_| unreachable!()))
 }
 
-/// Runs a `deliver` job: signs with the actor's key at send time and POSTs.
-pub async fn run_deliver(state: &AppState, payload: &str) -> FedResult<()> {
-    let data = state.federation_data().ok_or_else(|| FedError::bad("federation is not configured"))?;
+/// What became of a delivery.
+pub enum Delivered {
+    Sent,
+    /// The host is unavailable: try again at this time (or when it talks to us).
+    Postponed(chrono::DateTime<chrono::Utc>),
+}
+
+/// Runs a `deliver` job: signs with the actor's key at send time and POSTs. Deliveries to an
+/// unavailable host are put aside without being tried; failures are counted per host.
+pub async fn run_deliver(state: &AppState, payload: &str) -> FedResult<Delivered> {
     let d: Delivery = serde_json::from_str(payload)?;
     let inbox = Url::parse(&d.inbox)?;
+    let host = crate::federation::authority(&inbox).unwrap_or_default();
+    if instances::is_unavailable(&state.db.conn, &host).await? {
+        let jobs = &state.settings.jobs;
+        return Ok(Delivered::Postponed(
+            chrono::Utc::now() + chrono::Duration::seconds(jobs.unavailable_recheck_seconds),
+        ));
+    }
+    match send(state, &d, inbox).await {
+        Ok(()) => {
+            let _w = state.db.write_lock().await;
+            instances::record_success(&state.db.conn, &host).await?;
+            Ok(Delivered::Sent)
+        }
+        Err(e) => {
+            let _w = state.db.write_lock().await;
+            let threshold = state.settings.jobs.unavailable_after_failures;
+            if instances::record_failure(&state.db.conn, &host, threshold).await? {
+                tracing::warn!(host, "host marked unavailable after repeated delivery failures");
+            }
+            Err(e)
+        }
+    }
+}
+
+async fn send(state: &AppState, d: &Delivery, inbox: Url) -> FedResult<()> {
+    let data = state.federation_data().ok_or_else(|| FedError::bad("federation is not configured"))?;
+    let d = Delivery { inbox: d.inbox.clone(), actor: d.actor, activity: d.activity.clone() };
     let signer = person(state, d.actor).await?;
     let body = match d.activity {
         Value::Object(m) => m,

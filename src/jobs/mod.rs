@@ -67,9 +67,15 @@ pub async fn run_one(state: &AppState, worker: &str) -> anyhow::Result<bool> {
         crate::service::outgoing::JOB_KIND => {
             crate::federation::outbox::run_federate(state, &job.payload).await.map_err(|e| anyhow::anyhow!("{e}"))
         }
-        crate::federation::outbox::DELIVER => {
-            crate::federation::outbox::run_deliver(state, &job.payload).await.map_err(|e| anyhow::anyhow!("{e}"))
-        }
+        crate::federation::outbox::DELIVER => match crate::federation::outbox::run_deliver(state, &job.payload).await {
+            Ok(crate::federation::outbox::Delivered::Sent) => Ok(()),
+            Ok(crate::federation::outbox::Delivered::Postponed(until)) => {
+                let _w = state.db.write_lock().await;
+                jq::postpone(&state.db.conn, job.id, worker, until).await?;
+                return Ok(true);
+            }
+            Err(e) => Err(anyhow::anyhow!("{e}")),
+        },
         other => Err(anyhow::anyhow!("unknown job kind {other}")),
     };
     let _w = state.db.write_lock().await;

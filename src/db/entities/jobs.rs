@@ -14,6 +14,8 @@ pub struct Model {
     pub locked_by: Option<String>,
     pub last_error: Option<String>,
     pub created_at: DateTimeUtc,
+    /// The host a delivery goes to (None for other kinds).
+    pub host: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,5 +1,5 @@
 //! The jobs table: enqueue, claim with a lease, finish, retry.
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, PaginatorTrait,
     QueryFilter, Set,
@@ -9,6 +9,16 @@ use super::statuses::statement;
 use crate::db::entities::jobs;
 
 pub async fn enqueue(db: &impl ConnectionTrait, kind: &str, payload: &serde_json::Value) -> Result<i64, DbErr> {
+    enqueue_for_host(db, kind, payload, None).await
+}
+
+/// Queues a job aimed at one host (a delivery).
+pub async fn enqueue_for_host(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    payload: &serde_json::Value,
+    host: Option<&str>,
+) -> Result<i64, DbErr> {
     let id = crate::ids::next_id();
     let now = chrono::Utc::now();
     jobs::ActiveModel {
@@ -21,6 +31,7 @@ pub async fn enqueue(db: &impl ConnectionTrait, kind: &str, payload: &serde_json
         locked_by: Set(None),
         last_error: Set(None),
         created_at: Set(now),
+        host: Set(host.map(str::to_owned)),
     }
     .insert(db)
     .await?;
@@ -77,6 +88,41 @@ pub async fn retry_later(
         .exec(db)
         .await
         .map(|_| ())
+}
+
+/// Puts a job aside until `run_at` without counting an attempt (its host is unavailable).
+pub async fn postpone(
+    db: &impl ConnectionTrait,
+    id: i64,
+    worker: &str,
+    run_at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), DbErr> {
+    jobs::Entity::update_many()
+        .col_expr(jobs::Column::RunAt, Expr::value(run_at))
+        .col_expr(jobs::Column::LockedUntil, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
+        .col_expr(jobs::Column::LockedBy, Expr::value(Option::<String>::None))
+        .col_expr(jobs::Column::Attempts, Expr::col(jobs::Column::Attempts).sub(1))
+        .filter(jobs::Column::Id.eq(id))
+        .filter(jobs::Column::LockedBy.eq(worker))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Makes every job for `host` due now (the host is back).
+pub async fn release_host(db: &impl ConnectionTrait, host: &str) -> Result<u64, DbErr> {
+    Ok(jobs::Entity::update_many()
+        .col_expr(jobs::Column::RunAt, Expr::value(chrono::Utc::now()))
+        .filter(jobs::Column::Host.eq(host))
+        .filter(jobs::Column::LockedBy.is_null())
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// Jobs waiting per host, for the admin page.
+pub async fn depth_of_host(db: &impl ConnectionTrait, host: &str) -> Result<u64, DbErr> {
+    jobs::Entity::find().filter(jobs::Column::Host.eq(host)).count(db).await
 }
 
 /// Releases every lease (SQLite start-up: no other process can hold one).

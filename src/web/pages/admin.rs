@@ -53,6 +53,8 @@ struct AdminPage {
     registration: String,
     blocked_domains: Vec<String>,
     domain_error: String,
+    /// (host, failures in a row, status, deliveries waiting)
+    failing_hosts: Vec<(String, i32, &'static str, u64)>,
 }
 
 fn require_admin(state: &AppState, user: &WebUser) -> Result<(), axum::response::Response> {
@@ -130,6 +132,19 @@ async fn admin_page(
         registration: form.map(|f| f.text("registration")).unwrap_or_else(|| mode.as_str().to_owned()),
         blocked_domains: crate::db::queries::instances::blocked_domains(db).await.or_page(state)?,
         domain_error: String::new(),
+        failing_hosts: {
+            let mut rows = Vec::new();
+            for i in crate::db::queries::instances::failing(db).await.or_page(state)? {
+                let waiting = jq::depth_of_host(db, &i.domain).await.or_page(state)?;
+                let status = if i.unavailable_since.is_some() {
+                    "Unavailable: waiting until it is back"
+                } else {
+                    "Failing: retrying"
+                };
+                rows.push((i.domain, i.failures, status, waiting));
+            }
+            rows
+        },
     })
 }
 
