@@ -57,3 +57,31 @@ async fn a_blocked_domain_s_activities_are_dropped_and_its_content_removed() {
             || r.1["accounts"].as_array().is_some_and(|l| l.len() <= 1)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_block_across_nodes_ends_the_follows_both_ways_until_undone() {
+    let alpha = Node::start("alpha").await;
+    let beta = Node::start("beta").await;
+    let alice = alpha.create_member("alice");
+    let bob = beta.create_member("bob");
+    alice.follow_remote(&bob.handle).await;
+    bob.follow_remote(&alice.handle).await;
+    let alice_on_beta = bob.resolve(&alice.handle).await;
+    let r = bob.post(&format!("/api/v1/accounts/{alice_on_beta}/block"), json!({})).await;
+    assert_eq!(r.1["blocking"], true);
+    eventually("alpha to end both follows", WAIT, || async {
+        let me = alice.get("/api/v1/accounts/verify_credentials").await.1;
+        (me["followers_count"] == 0 && me["following_count"] == 0).then_some(())
+    })
+    .await;
+    // While blocked, alice cannot follow bob again.
+    let bob_on_alpha = alice.resolve(&bob.handle).await;
+    let r = alice.post(&format!("/api/v1/accounts/{bob_on_alpha}/follow"), json!({})).await;
+    assert_eq!(r.0, StatusCode::FORBIDDEN);
+    bob.post(&format!("/api/v1/accounts/{alice_on_beta}/unblock"), json!({})).await;
+    eventually("alice able to follow bob again", WAIT, || async {
+        let r = alice.post(&format!("/api/v1/accounts/{bob_on_alpha}/follow"), json!({})).await;
+        (r.0 == StatusCode::OK).then_some(())
+    })
+    .await;
+}

@@ -190,6 +190,31 @@ pub async fn run_federate(state: &AppState, payload: &str) -> FedResult<()> {
             };
             fan_out(state, account, activity, vec![author.account.inbox_url.clone().unwrap_or_default()]).await?;
         }
+        Outgoing::Block { account, target, block } | Outgoing::Unblock { account, target, block } => {
+            let undo = matches!(event, Outgoing::Unblock { .. });
+            let (me, them) = (person(state, account).await?, person(state, target).await?);
+            // The block row's id names the activity, so that its Undo can name it too.
+            let block = json!({
+                "id": activity_id(base, "block", block),
+                "type": "Block",
+                "actor": me.ap_id,
+                "object": them.ap_id,
+            });
+            let activity = if undo {
+                json!({
+                    "@context": CONTEXT,
+                    "id": activity_id(base, "undo", crate::ids::next_id()),
+                    "type": "Undo",
+                    "actor": me.ap_id,
+                    "object": block,
+                })
+            } else {
+                let mut b = block;
+                b["@context"] = json!(CONTEXT);
+                b
+            };
+            fan_out(state, account, activity, vec![them.account.inbox_url.clone().unwrap_or_default()]).await?;
+        }
         Outgoing::Announce { account, boost } => {
             let Some(b) = sq::status_by_id(&state.db.conn, boost).await? else { return Ok(()) };
             let Some(original) = b.reblog_of_id else { return Ok(()) };

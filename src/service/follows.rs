@@ -105,20 +105,31 @@ pub async fn answer_request(
 pub async fn block(state: &AppState, me: &accounts::Model, id: i64) -> AppResult<graph::RelationshipView> {
     let t = target(state, me, id).await?;
     let tx = state.db.begin_write().await?;
-    graph::insert_block(&*tx, crate::ids::next_id(), me.id, t.id).await?;
+    let block_id = crate::ids::next_id();
+    graph::insert_block(&*tx, block_id, me.id, t.id).await?;
+    let block_id = graph::block_row(&*tx, me.id, t.id).await?.map(|b| b.id).unwrap_or(block_id);
     graph::delete_follow(&*tx, me.id, t.id).await?;
     graph::delete_follow(&*tx, t.id, me.id).await?;
     graph::delete_follow_request(&*tx, me.id, t.id).await?;
     graph::delete_follow_request(&*tx, t.id, me.id).await?;
+    if t.domain.is_some() {
+        outgoing::emit(&*tx, &Outgoing::Block { account: me.id, target: t.id, block: block_id }).await?;
+    }
     tx.commit().await?;
+    state.wake_jobs();
     Ok(graph::relationship(&state.db.conn, me.id, t.id).await?)
 }
 
 pub async fn unblock(state: &AppState, me: &accounts::Model, id: i64) -> AppResult<graph::RelationshipView> {
     let t = target(state, me, id).await?;
     let tx = state.db.begin_write().await?;
+    let row = graph::block_row(&*tx, me.id, t.id).await?;
     graph::delete_block(&*tx, me.id, t.id).await?;
+    if let (Some(_), Some(row)) = (&t.domain, row) {
+        outgoing::emit(&*tx, &Outgoing::Unblock { account: me.id, target: t.id, block: row.id }).await?;
+    }
     tx.commit().await?;
+    state.wake_jobs();
     Ok(graph::relationship(&state.db.conn, me.id, t.id).await?)
 }
 

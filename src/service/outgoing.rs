@@ -60,6 +60,17 @@ pub enum Outgoing {
     Update {
         status: i64,
     },
+    /// A local member blocked (or unblocked) a remote account.
+    Block {
+        account: i64,
+        target: i64,
+        block: i64,
+    },
+    Unblock {
+        account: i64,
+        target: i64,
+        block: i64,
+    },
     /// A local post was deleted; the audience is recorded now, as the rows are gone.
     Delete {
         account: i64,

@@ -31,6 +31,14 @@ pub async fn is_following(db: &impl ConnectionTrait, account: i64, target: i64) 
         > 0)
 }
 
+pub async fn block_row(db: &impl ConnectionTrait, account: i64, target: i64) -> Result<Option<blocks::Model>, DbErr> {
+    blocks::Entity::find()
+        .filter(blocks::Column::AccountId.eq(account))
+        .filter(blocks::Column::TargetAccountId.eq(target))
+        .one(db)
+        .await
+}
+
 pub async fn is_blocking(db: &impl ConnectionTrait, account: i64, target: i64) -> Result<bool, DbErr> {
     Ok(blocks::Entity::find()
         .filter(blocks::Column::AccountId.eq(account))

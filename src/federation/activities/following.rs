@@ -196,6 +196,7 @@ pub enum Undone {
     Follow(Follow),
     Like(super::likes::Like),
     Announce(Box<super::likes::Announce>),
+    Block(super::blocking::Block),
     Id(Url),
 }
 
@@ -227,6 +228,7 @@ impl Activity for Undo {
             Undone::Follow(f) => same_actor(self.actor.inner(), f.actor.inner()),
             Undone::Like(l) => same_actor(self.actor.inner(), l.actor.inner()),
             Undone::Announce(a) => same_actor(self.actor.inner(), a.actor.inner()),
+            Undone::Block(b) => same_actor(self.actor.inner(), b.actor.inner()),
             Undone::Id(id) => {
                 activitypub_federation::protocol::verification::verify_domains_match(self.actor.inner(), id)
                     .map_err(Into::into)
@@ -242,6 +244,7 @@ impl Activity for Undo {
             Undone::Follow(f) => f,
             Undone::Like(l) => return super::likes::undo_like(data, l).await,
             Undone::Announce(a) => return super::likes::undo_announce(data, self.actor.inner(), &a.id).await,
+            Undone::Block(b) => return super::blocking::undo_block(data, b).await,
             Undone::Id(id) => return super::likes::undo_announce(data, self.actor.inner(), id).await,
         };
         let state = data.app_data();

@@ -1,4 +1,5 @@
 //! Activities other servers send us, one file per family (as Lemmy does).
+pub mod blocking;
 pub mod changes;
 pub mod create;
 pub mod following;
@@ -27,6 +28,7 @@ pub enum InboxActivity {
     Delete(changes::Delete),
     Like(likes::Like),
     Announce(likes::Announce),
+    Block(blocking::Block),
 }
 
 /// True the first time an activity id is seen (deliveries are retried and fan out to several
