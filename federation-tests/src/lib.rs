@@ -169,6 +169,11 @@ impl Node {
 impl Drop for Node {
     fn drop(&mut self) {
         self.kill();
+        // A node must never panic, whatever the story did to it.
+        let log = self.log();
+        if !std::thread::panicking() && log.contains("panicked") {
+            panic!("{} ({}) panicked:\n{log}", self.name, self.domain);
+        }
         // A failing story shows what each node logged.
         if std::thread::panicking() {
             let log = self.log();
@@ -268,6 +273,14 @@ impl Api {
 
     pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
         self.send(self.http.post(format!("{}{path}", self.base)).json(&body)).await
+    }
+
+    /// Uploads an image (`POST /api/v2/media`) with alt text; returns the attachment JSON.
+    pub async fn upload_png(&self, description: &str) -> (StatusCode, Value) {
+        let part =
+            reqwest::multipart::Part::bytes(tiny_png()).file_name("chart.png").mime_str("image/png").expect("mime");
+        let form = reqwest::multipart::Form::new().part("file", part).text("description", description.to_owned());
+        self.send(self.http.post(format!("{}/api/v2/media", self.base)).multipart(form)).await
     }
 
     pub async fn put_json(&self, path: &str, body: Value) -> (StatusCode, Value) {
@@ -376,4 +389,12 @@ impl Browser {
         let res = self.submit("/login", &form.csrf(), &[("login", name), ("password", "a long enough password")]).await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "sign-in of {name} failed:\n{}", res.html);
     }
+}
+
+/// A valid 4×4 PNG.
+pub fn tiny_png() -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode("iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAEElEQVR42mOQLdgBRwzEcQAGwhRRqbZL+gAAAABJRU5ErkJggg==")
+        .unwrap_or_default()
 }

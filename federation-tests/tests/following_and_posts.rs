@@ -154,3 +154,28 @@ async fn an_unavailable_host_gets_its_backlog_when_it_talks_to_us_again() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pictures_of_remote_posts_are_copied_with_their_alt_text() {
+    let alpha = Node::start("alpha").await;
+    let beta = Node::start("beta").await;
+    let alice = alpha.create_member("alice");
+    let bob = beta.create_member("bob");
+    bob.follow_remote(&alice.handle).await;
+    let (s, media) = alice.upload_png("A chart of waiting times").await;
+    assert_eq!(s, StatusCode::OK, "{media}");
+    alice.post_status(json!({"status": "WITH-PICTURE", "media_ids": [media["id"]]})).await;
+    let copy = eventually("the post with its picture on beta", WAIT, || async {
+        let r = bob.get("/api/v1/timelines/home").await;
+        r.1.as_array()
+            .and_then(|l| l.iter().find(|s| s["content"].as_str().is_some_and(|c| c.contains("WITH-PICTURE"))).cloned())
+            .filter(|s| s["media_attachments"].as_array().is_some_and(|m| !m.is_empty()))
+    })
+    .await;
+    let attachment = &copy["media_attachments"][0];
+    assert_eq!(attachment["description"], "A chart of waiting times");
+    let url = attachment["url"].as_str().expect("url");
+    assert!(url.starts_with(&beta.base_url), "served by beta, not hot-linked: {url}");
+    let res = reqwest::get(url).await.expect("fetch the copy");
+    assert_eq!(res.status(), StatusCode::OK);
+}

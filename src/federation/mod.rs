@@ -9,6 +9,7 @@ pub mod http;
 pub mod objects;
 pub mod outbox;
 pub mod protocol;
+pub mod remote_media;
 pub mod search;
 
 use std::time::Duration;

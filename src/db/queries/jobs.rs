@@ -53,7 +53,7 @@ pub async fn claim(
     let sql = format!(
         "UPDATE jobs SET locked_until = ?, locked_by = ?, attempts = attempts + 1 \
          WHERE id = (SELECT id FROM jobs WHERE run_at <= ? AND (locked_until IS NULL OR locked_until < ?) \
-         ORDER BY run_at LIMIT 1{lock}) RETURNING *"
+         ORDER BY run_at LIMIT 1{lock}) RETURNING id, kind, payload, run_at, attempts, locked_until, locked_by, last_error, created_at, host"
     );
     let stmt = statement(backend, &sql, vec![until.into(), worker.into(), now.into(), now.into()]);
     jobs::Model::find_by_statement(stmt).one(db).await

@@ -209,6 +209,7 @@ impl Object for ApubNote {
             .filter(|n| !n.is_empty() && n.chars().count() <= 100)
             .take(30)
             .collect();
+        let is_new = existing.is_none();
         let tx = state.db.begin_write().await?;
         let status = match existing {
             Some(e) => {
@@ -263,6 +264,16 @@ impl Object for ApubNote {
         };
         sq::set_mentions_and_tags(&*tx, status.id, &mention_ids, &tags).await?;
         tx.commit().await?;
+        // Files are copied after the commit: a slow remote server never holds the writer.
+        if is_new && !json.attachment.is_empty() {
+            let copies =
+                crate::federation::remote_media::cache_attachments(state, author.account.id, &json.attachment).await;
+            let ids: Vec<i64> = copies.iter().map(|m| m.id).collect();
+            if !ids.is_empty() {
+                let _w = state.db.write_lock().await;
+                sq::attach_media(&state.db.conn, status.id, &ids).await?;
+            }
+        }
         Ok(Self { ap_id: json.id, status })
     }
 }
