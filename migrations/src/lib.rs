@@ -6,6 +6,7 @@ mod m20261122_000002_status_counts_index;
 mod m20261122_000003_federation;
 mod m20261122_000004_uniqueness;
 mod m20261122_000005_delivery_hosts;
+mod m20261122_000010_oauth;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_federation::Migration),
             Box::new(m20261122_000004_uniqueness::Migration),
             Box::new(m20261122_000005_delivery_hosts::Migration),
+            Box::new(m20261122_000010_oauth::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@ pub mod body;
 pub mod khub;
 pub mod mastodon;
 pub mod model;
+pub mod oauth;
 pub mod pagination;
 
 use axum::Router;
@@ -20,6 +21,7 @@ pub fn routes() -> Router<AppState> {
         .route("/healthz", get(healthz))
         .merge(mastodon::routes())
         .merge(khub::routes())
+        .merge(oauth::routes())
         .route("/api/{*rest}", axum::routing::any(api_not_found))
 }
 

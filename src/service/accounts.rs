@@ -464,11 +464,13 @@ pub async fn create_access_token(state: &AppState, user_id: i64, scopes: &str, n
         &state.db.conn,
         access_tokens::Model {
             token_hash: hash_secret(&token),
-            user_id,
+            user_id: Some(user_id),
             scopes: scopes.to_owned(),
             name: name.to_owned(),
             created_at: chrono::Utc::now(),
             revoked_at: None,
+            app_id: None,
+            refresh_token_hash: None,
         },
     )
     .await?;
@@ -481,7 +483,8 @@ pub async fn token_user(state: &AppState, token: &str) -> AppResult<Option<(user
         return Ok(None);
     }
     let Some(t) = q::access_token_by_hash(&state.db.conn, &hash_secret(token)).await? else { return Ok(None) };
-    Ok(signed_in(state, t.user_id).await?.map(|(u, a)| (u, a, t.scopes)))
+    let Some(user_id) = t.user_id else { return Ok(None) };
+    Ok(signed_in(state, user_id).await?.map(|(u, a)| (u, a, t.scopes)))
 }
 
 /// Sends a reset link if the address belongs to someone; says nothing either way.

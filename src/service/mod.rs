@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod domains;
 pub mod follows;
 pub mod media;
+pub mod oauth;
 pub mod outgoing;
 pub mod private_space;
 pub mod profile;

@@ -150,8 +150,8 @@ async fn security_headers(req: axum::extract::Request, next: middleware::Next) -
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     if h.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html")) {
         h.insert("x-frame-options", HeaderValue::from_static("DENY"));
-        h.insert(
-            "content-security-policy",
+        // A page may set its own policy (the OAuth consent page lets its forms end at the app).
+        h.entry("content-security-policy").or_insert(
             HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; frame-ancestors 'none'; form-action 'self'"),
         );
     }

@@ -53,7 +53,7 @@ async fn me_json(state: &AppState, me: &AuthUser) -> AppResult<Account> {
 }
 
 async fn verify_credentials(State(state): State<AppState>, me: AuthUser) -> AppResult<Json<Account>> {
-    me.require("read:accounts")?;
+    me.require_any(&["profile", "read:accounts"])?;
     Ok(Json(me_json(&state, &me).await?))
 }
 

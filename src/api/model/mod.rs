@@ -3,6 +3,7 @@ pub mod account;
 pub mod instance;
 pub mod media;
 pub mod notification;
+pub mod oauth;
 pub mod relationship;
 pub mod status;
 

@@ -16,6 +16,8 @@ pub mod media_attachments;
 pub mod mentions;
 pub mod mutes;
 pub mod notifications;
+pub mod oauth_apps;
+pub mod oauth_codes;
 pub mod received_activities;
 pub mod sessions;
 pub mod site_settings;

@@ -4,6 +4,7 @@ pub mod graph;
 pub mod instances;
 pub mod jobs;
 pub mod notifications;
+pub mod oauth;
 pub mod statuses;
 
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};

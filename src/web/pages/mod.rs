@@ -1,7 +1,9 @@
 //! One handler (and page struct) per page, grouped by area.
 mod admin;
+mod apps;
 mod auth;
 mod me;
+mod oauth;
 mod posts;
 mod timelines;
 
@@ -22,6 +24,8 @@ pub fn routes() -> Router<AppState> {
         .merge(posts::routes())
         .merge(me::routes())
         .merge(admin::routes())
+        .merge(apps::routes())
+        .merge(oauth::routes())
 }
 
 /// Handlers answer a page or an error page.
@@ -113,7 +117,7 @@ pub fn redirect_with(state: &AppState, to: &str, message: &str) -> Response {
 /// Only local paths are followed after sign-in, never another site.
 pub fn safe_next(next: &str) -> String {
     let plain = next.chars().all(|c| c.is_ascii_alphanumeric() || "/-_.~?=&%@+:".contains(c));
-    if plain && next.starts_with('/') && !next.starts_with("//") && next.len() < 500 {
+    if plain && next.starts_with('/') && !next.starts_with("//") && next.len() < 16_384 {
         next.to_owned()
     } else {
         "/".to_owned()
