@@ -58,6 +58,9 @@ async fn search(
     }
     let limit = p.limit.as_deref().and_then(|l| l.parse::<usize>().ok()).unwrap_or(20).clamp(1, 40);
     // Fetching from other servers is for signed-in members only (as on Mastodon).
+    if let Some(v) = &viewer {
+        v.require("read:search")?;
+    }
     let resolve = p.resolve && viewer.is_some();
     let viewer_id = viewer.as_ref().map(|v| v.id());
     let found = crate::federation::search::search(&state, &query, resolve).await;
