@@ -207,7 +207,7 @@ async fn user_action(
 ) -> PageResult {
     require_admin(&state, &user)?;
     csrf(&state, Some(&user), &anon, &form)?;
-    let id = crate::ids::parse_id(&id).ok_or_else(|| crate::web::error_page(&state, AppError::not_found()))?;
+    let id = super::id_of(&state, &id)?;
     let message = match action.as_str() {
         "approve" => {
             accounts::decide_approval(&state, &user.user, id, true).await.or_page(&state)?;

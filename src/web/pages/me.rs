@@ -200,7 +200,7 @@ async fn collection(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
-    let id = crate::ids::parse_id(&id).ok_or_else(|| crate::web::error_page(&state, AppError::not_found()))?;
+    let id = super::id_of(&state, &id)?;
     let c = private_space::mine(&state, &user.account, id).await.or_page(&state)?;
     let (list, last) =
         timelines::collection(&state, user.account.id, c.id, page_from(&q, PAGE)).await.or_page(&state)?;
@@ -226,7 +226,7 @@ async fn delete_collection(
     form: ApiForm,
 ) -> PageResult {
     csrf(&state, Some(&user), &anon, &form)?;
-    let id = crate::ids::parse_id(&id).ok_or_else(|| crate::web::error_page(&state, AppError::not_found()))?;
+    let id = super::id_of(&state, &id)?;
     private_space::delete_collection(&state, &user.account, id).await.or_page(&state)?;
     Ok(redirect_with(&state, "/collections", "Collection deleted"))
 }
@@ -239,7 +239,7 @@ async fn remove_from_collection(
     form: ApiForm,
 ) -> PageResult {
     csrf(&state, Some(&user), &anon, &form)?;
-    let id = crate::ids::parse_id(&id).ok_or_else(|| crate::web::error_page(&state, AppError::not_found()))?;
+    let id = super::id_of(&state, &id)?;
     let status = crate::ids::parse_id(&form.text("status_id"))
         .ok_or_else(|| crate::web::error_page(&state, AppError::not_found()))?;
     private_space::unfile(&state, &user.account, id, status).await.or_page(&state)?;
@@ -514,7 +514,7 @@ async fn follow_requests(
 
 async fn answer(state: AppState, user: WebUser, anon: AnonCsrf, id: String, form: ApiForm, accept: bool) -> PageResult {
     csrf(&state, Some(&user), &anon, &form)?;
-    let id = crate::ids::parse_id(&id).ok_or_else(|| crate::web::error_page(&state, AppError::not_found()))?;
+    let id = super::id_of(&state, &id)?;
     follows::answer_request(&state, &user.account, id, accept).await.or_page(&state)?;
     Ok(redirect_with(&state, "/follow_requests", if accept { "Request accepted" } else { "Request rejected" }))
 }

@@ -41,6 +41,11 @@ impl<T, E: Into<AppError>> OrPage<T> for Result<T, E> {
     }
 }
 
+/// An id from a page's path or form; anything else is a page that does not exist.
+pub fn id_of(state: &AppState, raw: &str) -> Result<i64, Response> {
+    crate::ids::parse_id(raw).ok_or_else(|| error_page(state, AppError::not_found()))
+}
+
 /// A field of a simple form.
 pub struct FormField {
     pub name: &'static str,

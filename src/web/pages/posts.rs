@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use super::timelines::{ComposeForm, home_page, thread_page};
-use super::{OrPage, PageResult, csrf, layout, redirect_with};
+use super::{OrPage, PageResult, csrf, id_of, layout, redirect_with};
 use crate::api::body::ApiForm;
 use crate::app::AppState;
 use crate::db::queries::statuses as sq;
@@ -46,10 +46,6 @@ pub fn routes() -> Router<AppState> {
         .route("/statuses/{id}/history", get(history))
         .route("/statuses/{id}/parent", get(parent))
         .route("/statuses/{id}/file", get(file_form).post(file))
-}
-
-fn id_of(state: &AppState, raw: &str) -> Result<i64, Response> {
-    crate::ids::parse_id(raw).ok_or_else(|| crate::web::error_page(state, AppError::not_found()))
 }
 
 /// The URL of a status's page.

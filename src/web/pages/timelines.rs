@@ -343,7 +343,7 @@ async fn thread(
     Path((handle, id)): Path<(String, String)>,
 ) -> PageResult {
     let account = account_by_handle(&state, &handle).await?;
-    let id = crate::ids::parse_id(&id).ok_or_else(|| crate::web::error_page(&state, AppError::not_found()))?;
+    let id = super::id_of(&state, &id)?;
     let s =
         crate::service::statuses::readable(&state, user.as_ref().map(|u| u.account.id), id).await.or_page(&state)?;
     if s.account_id != account.id {
