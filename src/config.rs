@@ -50,6 +50,7 @@ pub struct MailSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct JobSettings {
     pub workers: usize,
+    pub per_host: usize,
     pub lease_seconds: i64,
     pub retry_base_seconds: i64,
     pub max_attempts: i32,
@@ -72,6 +73,12 @@ pub struct Settings {
     pub limits: Limits,
     pub mail: MailSettings,
     pub jobs: JobSettings,
+    pub federation: FederationSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct FederationSettings {
+    pub authorized_fetch: bool,
 }
 
 /// A configuration problem, reported as one line naming the key.
@@ -139,8 +146,11 @@ impl Settings {
         if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
             return bad("mail.from", "must be an address like \"khub <noreply@example.org>\"");
         }
-        if self.jobs.workers == 0 || self.jobs.workers > 64 {
-            return bad("jobs.workers", "must be between 1 and 64");
+        if self.jobs.workers == 0 || self.jobs.workers > 512 {
+            return bad("jobs.workers", "must be between 1 and 512");
+        }
+        if self.jobs.per_host == 0 {
+            return bad("jobs.per_host", "must be at least 1");
         }
         if self.limits.max_status_chars == 0 || self.limits.max_status_chars > 100_000 {
             return bad("limits.max_status_chars", "must be between 1 and 100000");

@@ -325,7 +325,7 @@ async fn other_members_posts_and_media_are_out_of_reach() {
     alice.post_empty(&format!("/api/v1/accounts/{}/block", alice.id)).await.expect(403);
     alice.post_empty(&format!("/api/v1/follow_requests/{}/authorize", bob.id)).await.expect(404);
     alice.post_empty(&format!("/api/v1/follow_requests/{}/reject", bob.id)).await.expect(404);
-    // Only one's own public posts can be pinned.
+    // A direct message cannot be pinned.
     alice.post_empty(&format!("/api/v1/statuses/{hidden}/pin")).await.expect(422);
     w.assert_unchanged(&before, &w.snapshot().await, "refused actions on others' things");
 }

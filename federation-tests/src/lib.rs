@@ -77,6 +77,29 @@ impl Node {
         node
     }
 
+    /// A second `khub serve` process of this node, as behind a load balancer: the same domain and
+    /// PostgreSQL database, its own port. `None` on SQLite, where one process owns the file.
+    pub async fn replica(&self, name: &str) -> Option<Node> {
+        let database_url = self.database_url.clone()?;
+        let mut node = Node {
+            name: name.to_owned(),
+            port: free_port(),
+            base_url: self.base_url.clone(),
+            domain: self.domain.clone(),
+            data_dir: tempfile::tempdir().expect("temp dir"),
+            database_url: Some(database_url),
+            child: None,
+            extra_env: self.extra_env.clone(),
+        };
+        node.launch().await;
+        Some(node)
+    }
+
+    /// This process's own address (a replica's differs from the node's public base URL).
+    pub fn process_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
     fn command(&self) -> Command {
         let mut cmd = Command::new(khub_bin());
         for (k, _) in std::env::vars() {
@@ -111,7 +134,7 @@ impl Node {
             .spawn()
             .expect("start khub serve");
         self.child = Some(child);
-        let url = format!("{}/healthz", self.base_url);
+        let url = format!("{}/healthz", self.process_url());
         let client = reqwest::Client::new();
         eventually(&format!("{} to serve", self.name), Duration::from_secs(60), || {
             let (client, url) = (client.clone(), url.clone());
@@ -255,6 +278,11 @@ impl Api {
         }
     }
 
+    /// The same client, talking to another address (a replica process of the same node).
+    pub fn at(&self, base: &str) -> Api {
+        Api { http: self.http.clone(), base: base.to_owned(), token: self.token.clone() }
+    }
+
     async fn send(&self, req: reqwest::RequestBuilder) -> (StatusCode, Value) {
         let req = match &self.token {
             Some(t) => req.bearer_auth(t),
@@ -285,6 +313,10 @@ impl Api {
 
     pub async fn put_json(&self, path: &str, body: Value) -> (StatusCode, Value) {
         self.send(self.http.put(format!("{}{path}", self.base)).json(&body)).await
+    }
+
+    pub async fn patch_json(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(self.http.patch(format!("{}{path}", self.base)).json(&body)).await
     }
 
     pub async fn delete_path(&self, path: &str) -> (StatusCode, Value) {

@@ -6,11 +6,13 @@
 pub mod activities;
 pub mod error;
 pub mod http;
+pub mod instance_actor;
 pub mod objects;
 pub mod outbox;
 pub mod protocol;
 pub mod remote_media;
 pub mod search;
+pub mod signed_fetch;
 
 use std::time::Duration;
 
@@ -23,11 +25,13 @@ pub type FedData = Data<AppState>;
 
 /// Builds the library's configuration for this node. In loopback test mode (`allow_http`)
 /// plain http, explicit ports and local addresses are allowed; otherwise every outgoing fetch
-/// must be https to a public address.
+/// must be https to a public address. Every fetch is signed by the instance actor.
 pub async fn build_config(state: AppState) -> anyhow::Result<FederationConfig<AppState>> {
     let domain = state.settings.domain.clone();
     let debug = state.settings.allow_http;
     let db = state.db.clone();
+    let keys = instance_actor::ensure_keys(&state.db).await?;
+    let signer = instance_actor::signer(&state.base_url, &keys)?;
     let config = FederationConfig::builder()
         .domain(domain)
         .app_data(state)
@@ -36,6 +40,7 @@ pub async fn build_config(state: AppState) -> anyhow::Result<FederationConfig<Ap
         .http_fetch_limit(40)
         .url_verifier(Box::new(DomainBlocks { db }))
         .request_timeout(Duration::from_secs(10))
+        .signed_fetch_actor(&signer)
         .build()
         .await?;
     Ok(config)

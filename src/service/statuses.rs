@@ -463,13 +463,14 @@ pub async fn bookmark(state: &AppState, who: &accounts::Model, id: i64, on: bool
     Ok(())
 }
 
-/// Pins one's own public or unlisted post to the profile ("showcase").
+/// Pins one's own post to the profile ("showcase"); as on Mastodon, not a direct message or a
+/// boost. Readers see only the pinned posts they may read anyway.
 pub async fn pin(state: &AppState, who: &accounts::Model, id: i64, on: bool) -> AppResult<()> {
     let tx = state.db.begin_write().await?;
     let s = own(&*tx, who.id, id).await?;
     if on {
-        if s.reblog_of_id.is_some() || !matches!(Visibility::of(&s), Visibility::Public | Visibility::Unlisted) {
-            return Err(AppError::unprocessable("Only your own public or unlisted posts can be pinned"));
+        if s.reblog_of_id.is_some() || Visibility::of(&s) == Visibility::Direct {
+            return Err(AppError::unprocessable("Direct messages and boosts cannot be pinned"));
         }
         if sq::pins_of(&*tx, who.id).await?.len() >= 5 {
             return Err(AppError::unprocessable("You can pin at most 5 posts"));

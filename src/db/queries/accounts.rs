@@ -200,6 +200,16 @@ pub async fn set_setting(db: &impl ConnectionTrait, key: &str, value: &str) -> R
     Ok(())
 }
 
+/// Stores `value` under `key` unless the key is already there (a racing writer keeps its value).
+pub async fn insert_setting_if_absent(db: &impl ConnectionTrait, key: &str, value: &str) -> Result<(), DbErr> {
+    let model = site_settings::ActiveModel { key: Set(key.to_owned()), value: Set(value.to_owned()) };
+    site_settings::Entity::insert(model)
+        .on_conflict(sea_orm::sea_query::OnConflict::column(site_settings::Column::Key).do_nothing().to_owned())
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
 /// Accounts (local first) whose user name or display name starts with `prefix`.
 pub async fn search_local_accounts(
     db: &impl ConnectionTrait,

@@ -38,24 +38,33 @@ pub async fn enqueue_for_host(
     Ok(id)
 }
 
-/// Claims the next due job for `worker` until `lease` from now. On PostgreSQL the row is taken
-/// with `FOR UPDATE SKIP LOCKED`, so concurrent processes never claim the same job; on SQLite
-/// the single writer makes the UPDATE atomic.
+/// Claims the next due job for `worker` until `lease` from now, leaving out jobs for the hosts in
+/// `skip_hosts` (they have enough in flight). On PostgreSQL the row is taken with
+/// `FOR UPDATE SKIP LOCKED`, so concurrent processes never claim the same job; on SQLite the
+/// single writer makes the UPDATE atomic.
 pub async fn claim(
     db: &impl ConnectionTrait,
     worker: &str,
     lease: chrono::Duration,
+    skip_hosts: &[String],
 ) -> Result<Option<jobs::Model>, DbErr> {
     let now = chrono::Utc::now();
     let until = now + lease;
     let backend = db.get_database_backend();
     let lock = if backend == DbBackend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+    let skip = if skip_hosts.is_empty() {
+        String::new()
+    } else {
+        format!(" AND (host IS NULL OR host NOT IN ({}))", vec!["?"; skip_hosts.len()].join(", "))
+    };
     let sql = format!(
         "UPDATE jobs SET locked_until = ?, locked_by = ?, attempts = attempts + 1 \
-         WHERE id = (SELECT id FROM jobs WHERE run_at <= ? AND (locked_until IS NULL OR locked_until < ?) \
+         WHERE id = (SELECT id FROM jobs WHERE run_at <= ? AND (locked_until IS NULL OR locked_until < ?){skip} \
          ORDER BY run_at LIMIT 1{lock}) RETURNING id, kind, payload, run_at, attempts, locked_until, locked_by, last_error, created_at, host"
     );
-    let stmt = statement(backend, &sql, vec![until.into(), worker.into(), now.into(), now.into()]);
+    let mut values: Vec<sea_orm::Value> = vec![until.into(), worker.into(), now.into(), now.into()];
+    values.extend(skip_hosts.iter().map(|h| h.as_str().into()));
+    let stmt = statement(backend, &sql, values);
     jobs::Model::find_by_statement(stmt).one(db).await
 }
 

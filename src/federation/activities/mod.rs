@@ -45,6 +45,9 @@ pub async fn first_time(data: &Data<AppState>, id: &Url) -> FedResult<bool> {
     .on_conflict(OnConflict::column(received_activities::Column::Id).do_nothing().to_owned())
     .exec_without_returning(&state.db.conn)
     .await?;
+    if inserted == 0 {
+        tracing::info!(activity = %id, "activity already received; ignored");
+    }
     Ok(inserted == 1)
 }
 

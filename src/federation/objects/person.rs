@@ -144,7 +144,7 @@ impl Object for ApubPerson {
             outbox: Some(Url::parse(&format!("{id}/outbox"))?),
             followers: Some(Url::parse(&format!("{id}/followers"))?),
             following: Some(Url::parse(&format!("{id}/following"))?),
-            featured: None,
+            featured: Some(Url::parse(&format!("{id}/collections/featured"))?),
             endpoints: Some(Endpoints { shared_inbox: Some(Url::parse(&format!("{base}/inbox"))?) }),
             public_key: PublicKey {
                 id: format!("{id}#main-key"),
