@@ -179,3 +179,45 @@ async fn pictures_of_remote_posts_are_copied_with_their_alt_text() {
     let res = reqwest::get(url).await.expect("fetch the copy");
     assert_eq!(res.status(), StatusCode::OK);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_post_federates_as_an_article_with_a_title_and_its_whole_text() {
+    let alpha = Node::start("alpha").await;
+    let beta = Node::start("beta").await;
+    let alice = alpha.create_member("alice");
+    let bob = beta.create_member("bob");
+    bob.follow_remote(&alice.handle).await;
+    let body = "Adult social care winter plan\n\n".to_owned() + &"We will keep two beds free in each ward. ".repeat(20);
+    let long = alice.post_status(json!({"status": body})).await;
+    let short = alice.post_status(json!({"status": "A short NOTE-KIND post"})).await;
+
+    let fetch = |url: String| async move {
+        let res = reqwest::Client::new()
+            .get(&url)
+            .header("accept", "application/activity+json")
+            .send()
+            .await
+            .expect("request");
+        res.json::<serde_json::Value>().await.expect("json")
+    };
+    let article = fetch(long["uri"].as_str().expect("uri").to_owned()).await;
+    assert_eq!(article["type"], "Article", "{article}");
+    assert_eq!(article["name"], "Adult social care winter plan");
+    assert!(article["content"].as_str().is_some_and(|c| c.matches("two beds free").count() == 20));
+    let note = fetch(short["uri"].as_str().expect("uri").to_owned()).await;
+    assert_eq!(note["type"], "Note");
+    assert!(note.get("name").is_none());
+
+    // The follower on beta reads all of it.
+    let content = eventually("the article on beta", WAIT, || async {
+        let r = bob.get("/api/v1/timelines/home?limit=40").await.1;
+        r.as_array()?
+            .iter()
+            .filter_map(|s| s["content"].as_str())
+            .find(|c| c.contains("two beds free"))
+            .map(str::to_owned)
+    })
+    .await;
+    assert_eq!(content.matches("two beds free").count(), 20, "{content}");
+    assert!(content.contains("Adult social care winter plan"));
+}

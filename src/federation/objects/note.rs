@@ -143,8 +143,17 @@ impl Object for ApubNote {
                 })
             })
             .collect();
+        // A long post goes out as an Article with a title, as long-form software sends them;
+        // Mastodon shows such a post as its title and a link to read it here.
+        let text = crate::service::text::plain_text(&s.content, 100_000);
+        let (kind, name) = if text.chars().count() > ARTICLE_AFTER_CHARS {
+            ("Article", Some(title_of(&s.content)))
+        } else {
+            ("Note", None)
+        };
         Ok(Note {
-            kind: "Note".into(),
+            kind: kind.into(),
+            name,
             id: self.ap_id.clone(),
             attributed_to: author.ap_id.clone(),
             to: parse_all(to),
@@ -182,7 +191,15 @@ impl Object for ApubNote {
             None => None,
         };
         let vis = visibility_of(&json.to, &json.cc, author.account.followers_url.as_deref());
-        let content = crate::service::text::sanitize(&json.content);
+        let content = match json.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            // A titled Article or Page (a blog post, a Lemmy post): the title leads.
+            Some(title) if json.kind != "Note" && json.kind != "Question" => crate::service::text::sanitize(&format!(
+                "<p><strong>{}</strong></p>{}",
+                html_escape(&crate::service::text::plain_text(title, 300)),
+                json.content
+            )),
+            _ => crate::service::text::sanitize(&json.content),
+        };
         let spoiler = json.summary.as_deref().map(|s| crate::service::text::plain_text(s, 500)).unwrap_or_default();
         let existing = sq::status_by_uri(&state.db.conn, json.id.as_str()).await?;
         // Who is mentioned: local members (by our actor URL) and known remote accounts.
@@ -275,6 +292,46 @@ impl Object for ApubNote {
             }
         }
         Ok(Self { ap_id: json.id, status })
+    }
+}
+
+/// Posts longer than this (in characters of plain text) federate as `Article`s; Mastodon's own
+/// limit for a `Note` is 500.
+pub const ARTICLE_AFTER_CHARS: usize = 500;
+
+/// An Article's title: the first paragraph or line of the post's HTML, shortened at a word to at
+/// most 100 characters.
+fn title_of(html: &str) -> String {
+    let end = ["</p>", "<br"].iter().filter_map(|m| html.find(m)).min().unwrap_or(html.len());
+    let text = crate::service::text::plain_text(&html[..end], 1000);
+    let first = text.trim();
+    if first.chars().count() <= 100 {
+        return first.to_owned();
+    }
+    let cut: String = first.chars().take(99).collect();
+    let cut = match cut.rfind(' ') {
+        Some(i) if i > 40 => &cut[..i],
+        _ => cut.as_str(),
+    };
+    format!("{}…", cut.trim_end())
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::title_of;
+
+    #[test]
+    fn an_article_title_is_the_first_line_cut_at_a_word() {
+        assert_eq!(title_of("<p>Budget report 2026</p><p>More text</p>"), "Budget report 2026");
+        assert_eq!(title_of("<p>Budget<br>More text</p>"), "Budget");
+        let long = "word ".repeat(40);
+        let t = title_of(&long);
+        assert!(t.ends_with('…') && t.chars().count() <= 100, "{t}");
+        assert!(!t.contains("wor…"), "{t}");
     }
 }
 
