@@ -25,9 +25,11 @@ async fn a_blocked_domain_s_activities_are_dropped_and_its_content_removed() {
     let admin = Browser::new(&alpha);
     admin.sign_in("alice").await;
     let page = admin.get("/admin").await;
-    let bad = admin.submit("/admin/domain_blocks", &page.csrf(), &[("domain", "not a domain!")]).await;
+    let bad =
+        admin.submit("/admin/domain_blocks", &page.csrf(), &[("domain", "not a domain!"), ("severity", "block")]).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let done = admin.submit("/admin/domain_blocks", &page.csrf(), &[("domain", &beta.domain)]).await;
+    let done =
+        admin.submit("/admin/domain_blocks", &page.csrf(), &[("domain", &beta.domain), ("severity", "block")]).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
     assert!(admin.get("/admin").await.html.contains(&beta.domain));
 

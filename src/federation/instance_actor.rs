@@ -88,6 +88,7 @@ pub fn signer(base_url: &str, keys: &InstanceKeys) -> anyhow::Result<ApubPerson>
         avatar_remote_url: None,
         header_remote_url: None,
         fetched_at: None,
+        moved_to_account_id: None,
     };
     Ok(ApubPerson { account, ap_id: Url::parse(&actor_id(base_url))? })
 }

@@ -191,6 +191,7 @@ fn new_account(id: i64, username: &str) -> accounts::Model {
         avatar_remote_url: None,
         header_remote_url: None,
         fetched_at: None,
+        moved_to_account_id: None,
     }
 }
 

@@ -1,5 +1,7 @@
-//! Instance-level moderation: an administrator blocks a whole domain. Nothing from it is
-//! accepted or fetched any more, nothing is sent to it, and what it already sent is removed.
+//! Instance-level moderation. An administrator blocks a whole domain: nothing from it is
+//! accepted or fetched any more, nothing is sent to it, and what it already sent is removed. Or
+//! limits ("silences") it: its posts reach only people who follow its accounts, its follow
+//! requests need approval, and its accounts' notifications reach only those who follow them.
 use crate::app::AppState;
 use crate::db::entities::users;
 use crate::db::queries::{graph, instances, statuses as sq};
@@ -36,13 +38,29 @@ pub async fn block(state: &AppState, admin: &users::Model, domain: &str) -> AppR
     Ok(domain)
 }
 
+/// Limits a domain (its posts stay, seen only by its accounts' followers).
+pub async fn limit(state: &AppState, admin: &users::Model, domain: &str) -> AppResult<String> {
+    if admin.role != "admin" {
+        return Err(AppError::forbidden("Only administrators can do this"));
+    }
+    let domain = normalise_domain(domain)?;
+    if domain == state.settings.domain {
+        return Err(AppError::unprocessable("You cannot limit this node's own domain"));
+    }
+    let tx = state.db.begin_write().await?;
+    instances::set_moderation(&*tx, &domain, false, true).await?;
+    tx.commit().await?;
+    Ok(domain)
+}
+
+/// Lifts a block or a limit.
 pub async fn unblock(state: &AppState, admin: &users::Model, domain: &str) -> AppResult<()> {
     if admin.role != "admin" {
         return Err(AppError::forbidden("Only administrators can do this"));
     }
     let domain = normalise_domain(domain)?;
     let tx = state.db.begin_write().await?;
-    instances::set_blocked(&*tx, &domain, false).await?;
+    instances::set_moderation(&*tx, &domain, false, false).await?;
     tx.commit().await?;
     Ok(())
 }

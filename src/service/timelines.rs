@@ -54,10 +54,39 @@ pub async fn home(state: &AppState, viewer: i64, page: Page) -> AppResult<Vec<St
     hydrate(state, Some(viewer), rows).await
 }
 
+/// Which public posts a public timeline lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// This node's and those that reached it from other servers.
+    All,
+    Local,
+    Remote,
+}
+
 /// Public posts by this node's members (no boosts), newest first.
 pub async fn local(state: &AppState, viewer: Option<i64>, only_media: bool, page: Page) -> AppResult<Vec<StatusView>> {
+    public(state, viewer, Scope::Local, only_media, page).await
+}
+
+/// Public posts (no boosts), newest first: local, remote or both. Posts of limited servers show
+/// only to their accounts' followers.
+pub async fn public(
+    state: &AppState,
+    viewer: Option<i64>,
+    scope: Scope,
+    only_media: bool,
+    page: Page,
+) -> AppResult<Vec<StatusView>> {
     let mut f = base_filters(viewer);
-    f.push(SqlFilter::new("s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.uri IS NULL", vec![]));
+    f.push(SqlFilter::new("s.visibility = 'public' AND s.reblog_of_id IS NULL", vec![]));
+    match scope {
+        Scope::All => f.push(visibility::limited_filter(viewer)),
+        Scope::Local => f.push(SqlFilter::new("s.uri IS NULL", vec![])),
+        Scope::Remote => {
+            f.push(SqlFilter::new("s.uri IS NOT NULL", vec![]));
+            f.push(visibility::limited_filter(viewer));
+        }
+    }
     if let Some(v) = viewer {
         f.push(visibility::mute_filter(v));
     }
@@ -119,6 +148,7 @@ pub async fn tag(state: &AppState, viewer: Option<i64>, tag: &str, page: Page) -
         "s.visibility = 'public' AND EXISTS (SELECT 1 FROM status_tags t WHERE t.status_id = s.id AND t.tag = ?)",
         vec![tag.to_lowercase().into()],
     ));
+    f.push(visibility::limited_filter(viewer));
     let rows = sq::select_statuses(&state.db.conn, f, page).await?;
     hydrate(state, viewer, rows).await
 }

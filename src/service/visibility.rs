@@ -118,6 +118,22 @@ pub fn block_filter(viewer: Option<i64>) -> Option<SqlFilter> {
     })
 }
 
+/// Hides posts by accounts of limited (silenced) servers from everyone but their followers; for
+/// the public and hashtag timelines.
+pub fn limited_filter(viewer: Option<i64>) -> SqlFilter {
+    let base = "NOT EXISTS (SELECT 1 FROM accounts la JOIN instances li ON li.domain = la.domain \
+                WHERE la.id = s.account_id AND li.silenced = true";
+    match viewer {
+        None => SqlFilter::new(format!("{base})"), vec![]),
+        Some(v) => SqlFilter::new(
+            format!(
+                "{base} AND NOT EXISTS (SELECT 1 FROM follows lf WHERE lf.account_id = ? AND lf.target_account_id = s.account_id))"
+            ),
+            vec![v.into()],
+        ),
+    }
+}
+
 /// Hides statuses (and boosts of statuses) by accounts the viewer mutes; for timelines.
 pub fn mute_filter(viewer: i64) -> SqlFilter {
     SqlFilter::new(

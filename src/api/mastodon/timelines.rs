@@ -69,12 +69,12 @@ async fn public(
     RawQuery(q): RawQuery,
 ) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
     let p: PublicParams = params(&q)?;
-    // Until federation lands every post here is local; `remote` is therefore empty.
-    if p.remote {
-        return Ok(answer(&state, "/api/v1/timelines/public", &q, &[]));
-    }
-    let _ = p.local;
-    let list = timelines::local(&state, viewer.map(|v| v.id()), p.only_media, p.page.page(20, 40)?).await?;
+    let scope = match (p.local, p.remote) {
+        (true, _) => timelines::Scope::Local,
+        (false, true) => timelines::Scope::Remote,
+        (false, false) => timelines::Scope::All,
+    };
+    let list = timelines::public(&state, viewer.map(|v| v.id()), scope, p.only_media, p.page.page(20, 40)?).await?;
     Ok(answer(&state, "/api/v1/timelines/public", &q, &list))
 }
 

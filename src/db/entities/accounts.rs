@@ -39,6 +39,8 @@ pub struct Model {
     pub header_remote_url: Option<String>,
     /// When a remote actor was last fetched.
     pub fetched_at: Option<DateTimeUtc>,
+    /// Set when the account announced it moved (`Move`): its new account.
+    pub moved_to_account_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

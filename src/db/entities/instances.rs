@@ -10,6 +10,8 @@ pub struct Model {
     pub unavailable_since: Option<DateTimeUtc>,
     pub last_success_at: Option<DateTimeUtc>,
     pub blocked: bool,
+    /// Limited: its posts reach only people who follow its accounts.
+    pub silenced: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,6 +1,6 @@
 //! Other servers: domain blocks (and, later, delivery health).
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::db::entities::instances;
 
@@ -9,29 +9,50 @@ pub async fn is_blocked(db: &impl ConnectionTrait, domain: &str) -> Result<bool,
 }
 
 pub async fn set_blocked(db: &impl ConnectionTrait, domain: &str, blocked: bool) -> Result<(), DbErr> {
+    set_moderation(db, domain, blocked, false).await
+}
+
+/// Sets how a domain is moderated: blocked (nothing in or out), silenced (limited), or neither.
+pub async fn set_moderation(
+    db: &impl ConnectionTrait,
+    domain: &str,
+    blocked: bool,
+    silenced: bool,
+) -> Result<(), DbErr> {
     instances::Entity::insert(instances::ActiveModel {
         domain: sea_orm::Set(domain.to_lowercase()),
         failures: sea_orm::Set(0),
         unavailable_since: sea_orm::Set(None),
         last_success_at: sea_orm::Set(None),
         blocked: sea_orm::Set(blocked),
+        silenced: sea_orm::Set(silenced),
     })
-    .on_conflict(OnConflict::column(instances::Column::Domain).update_column(instances::Column::Blocked).to_owned())
+    .on_conflict(
+        OnConflict::column(instances::Column::Domain)
+            .update_columns([instances::Column::Blocked, instances::Column::Silenced])
+            .to_owned(),
+    )
     .exec_without_returning(db)
     .await?;
     Ok(())
 }
 
 pub async fn blocked_domains(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
-    Ok(instances::Entity::find()
-        .filter(instances::Column::Blocked.eq(true))
+    Ok(moderated_domains(db).await?.into_iter().filter(|i| i.blocked).map(|i| i.domain).collect())
+}
+
+pub async fn is_silenced(db: &impl ConnectionTrait, domain: &str) -> Result<bool, DbErr> {
+    Ok(instances::Entity::find_by_id(domain.to_lowercase()).one(db).await?.is_some_and(|i| i.silenced))
+}
+
+/// Blocked and limited domains, by name (admin page).
+pub async fn moderated_domains(db: &impl ConnectionTrait) -> Result<Vec<instances::Model>, DbErr> {
+    instances::Entity::find()
+        .filter(instances::Column::Blocked.eq(true).or(instances::Column::Silenced.eq(true)))
         .order_by_asc(instances::Column::Domain)
         .limit(10_000)
         .all(db)
-        .await?
-        .into_iter()
-        .map(|i| i.domain)
-        .collect())
+        .await
 }
 
 /// A delivery to `domain` failed; after `threshold` failures in a row it is unavailable.
@@ -50,6 +71,7 @@ pub async fn record_failure(db: &impl ConnectionTrait, domain: &str, threshold: 
         unavailable_since: sea_orm::Set(unavailable_since),
         last_success_at: sea_orm::Set(current.as_ref().and_then(|i| i.last_success_at)),
         blocked: sea_orm::Set(current.as_ref().is_some_and(|i| i.blocked)),
+        silenced: sea_orm::Set(current.as_ref().is_some_and(|i| i.silenced)),
     })
     .on_conflict(
         OnConflict::column(instances::Column::Domain)

@@ -69,7 +69,8 @@ pub async fn list(
         .to_owned();
     let mut q = notifications::Entity::find()
         .filter(notifications::Column::AccountId.eq(account))
-        .filter(Expr::exists(blocked).not());
+        .filter(Expr::exists(blocked).not())
+        .filter(not_from_limited_strangers());
     if let Some(k) = kinds {
         q = q.filter(notifications::Column::Kind.is_in(k.iter().cloned()));
     }
@@ -94,10 +95,21 @@ pub async fn by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<notifica
     notifications::Entity::find_by_id(id).one(db).await
 }
 
+/// Accounts of a limited (silenced) server reach only those who follow them.
+fn not_from_limited_strangers() -> sea_orm::sea_query::SimpleExpr {
+    Expr::cust(
+        "NOT EXISTS (SELECT 1 FROM accounts la JOIN instances li ON li.domain = la.domain \
+         WHERE la.id = notifications.from_account_id AND li.silenced = true \
+         AND NOT EXISTS (SELECT 1 FROM follows lf WHERE lf.account_id = notifications.account_id \
+         AND lf.target_account_id = notifications.from_account_id))",
+    )
+}
+
 pub async fn unread_count(db: &impl ConnectionTrait, account: i64) -> Result<u64, DbErr> {
     notifications::Entity::find()
         .filter(notifications::Column::AccountId.eq(account))
         .filter(notifications::Column::Read.eq(false))
+        .filter(not_from_limited_strangers())
         .count(db)
         .await
 }

@@ -259,6 +259,7 @@ impl Object for ApubPerson {
                     avatar_remote_url: json.icon.as_ref().map(|i| i.url.to_string()),
                     header_remote_url: json.image.as_ref().map(|i| i.url.to_string()),
                     fetched_at: Some(now),
+                    moved_to_account_id: None,
                 };
                 accounts::ActiveModel::from(row).insert(&state.db.conn).await?
             }

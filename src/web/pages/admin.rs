@@ -51,7 +51,8 @@ struct AdminPage {
     fields: Vec<FormField>,
     modes: Vec<(&'static str, &'static str)>,
     registration: String,
-    blocked_domains: Vec<String>,
+    /// (domain, "Blocked" or "Limited")
+    moderated_domains: Vec<(String, &'static str)>,
     domain_error: String,
     /// (host, failures in a row, status, deliveries waiting)
     failing_hosts: Vec<(String, i32, &'static str, u64)>,
@@ -130,7 +131,12 @@ async fn admin_page(
             ("closed", "No one"),
         ],
         registration: form.map(|f| f.text("registration")).unwrap_or_else(|| mode.as_str().to_owned()),
-        blocked_domains: crate::db::queries::instances::blocked_domains(db).await.or_page(state)?,
+        moderated_domains: crate::db::queries::instances::moderated_domains(db)
+            .await
+            .or_page(state)?
+            .into_iter()
+            .map(|i| (i.domain, if i.blocked { "Blocked" } else { "Limited" }))
+            .collect(),
         domain_error: String::new(),
         failing_hosts: {
             let mut rows = Vec::new();
@@ -240,8 +246,14 @@ async fn block_domain(
 ) -> PageResult {
     require_admin(&state, &user)?;
     csrf(&state, Some(&user), &anon, &form)?;
-    match crate::service::domains::block(&state, &user.user, &form.text("domain")).await {
-        Ok(d) => Ok(redirect_with(&state, "/admin#domains", &format!("{d} is blocked"))),
+    let domain = form.text("domain");
+    let done = match form.text("severity").as_str() {
+        "limit" => crate::service::domains::limit(&state, &user.user, &domain).await.map(|d| format!("{d} is limited")),
+        "block" => crate::service::domains::block(&state, &user.user, &domain).await.map(|d| format!("{d} is blocked")),
+        _ => Err(AppError::unprocessable("Choose whether to limit or block the server")),
+    };
+    match done {
+        Ok(message) => Ok(redirect_with(&state, "/admin#domains", &message)),
         Err(e) if e.kind == crate::error::ErrorKind::Unprocessable => {
             let mut page = admin_page(&state, &user, &anon, &headers, 0, None, vec![]).await?;
             page.domain_error = e.message;
@@ -261,5 +273,5 @@ async fn unblock_domain(
     require_admin(&state, &user)?;
     csrf(&state, Some(&user), &anon, &form)?;
     crate::service::domains::unblock(&state, &user.user, &domain).await.or_page(&state)?;
-    Ok(redirect_with(&state, "/admin#domains", &format!("{domain} is no longer blocked")))
+    Ok(redirect_with(&state, "/admin#domains", &format!("{domain} is no longer blocked or limited")))
 }
