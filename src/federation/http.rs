@@ -21,7 +21,7 @@ use crate::error::AppError;
 use crate::federation::activities::InboxActivity;
 use crate::federation::error::{FedError, FedResult};
 use crate::federation::objects::{ApubNote, ApubPerson};
-use crate::federation::protocol::CountedCollection;
+use crate::federation::protocol::{CountedCollection, context};
 use crate::service::visibility::Visibility;
 
 /// Largest activity an inbox reads (the library reads at most 1 MiB too).
@@ -147,7 +147,7 @@ async fn actor(
     }
     let person = local_person(&state, &name).await?;
     let json = person.into_json(&data).await?;
-    Ok(FederationJson(WithContext::new_default(json)).into_response())
+    Ok(FederationJson(WithContext::new(json, context())).into_response())
 }
 
 async fn collection(
@@ -167,7 +167,7 @@ async fn collection(
         id: Url::parse(&format!("{}/{which}", person.ap_id))?,
         total_items: total,
     };
-    Ok(FederationJson(WithContext::new_default(body)).into_response())
+    Ok(FederationJson(WithContext::new(body, context())).into_response())
 }
 
 async fn object(
@@ -192,7 +192,7 @@ async fn object(
         return Ok(Redirect::to(&format!("/@{}/{}", author.username, s.id)).into_response());
     }
     let note = ApubNote::new(&state, s)?.into_json(&data).await?;
-    Ok(FederationJson(WithContext::new_default(note)).into_response())
+    Ok(FederationJson(WithContext::new(note, context())).into_response())
 }
 
 /// Both the shared inbox and personal inboxes: signature and digest checked by the library,
