@@ -13,7 +13,9 @@
 //                                                      sent to `to` (an actor) or its author
 // Each POST answers { id, delivered, error? }: whether the receiving server accepted the delivery.
 //
-// Every fetch Fedify makes is limited to loopback hosts: this peer must never reach further.
+// Fedify is told to allow private addresses (`allowPrivateAddress`), and every request this
+// process makes goes through a `fetch` that refuses anything but loopback hosts: the peer never
+// reaches further than this machine. Signatures are verified as Fedify always does.
 import dns from "node:dns";
 import http from "node:http";
 import { AsyncLocalStorage } from "node:async_hooks";
@@ -34,7 +36,6 @@ import {
   Update,
   createFederation,
   generateCryptoKeyPair,
-  getAuthenticatedDocumentLoader,
   getDocumentLoader,
   verifyRequest,
 } from "@fedify/fedify";
@@ -63,20 +64,15 @@ function loopbackOnly(url) {
   }
 }
 
-/** A Fedify document loader that may fetch private addresses, but only loopback ones. */
-function guarded(loader) {
-  return async (url) => {
-    // Contexts Fedify ships preloaded never touch the network.
-    if (!/^https?:\/\/(www\.w3\.org|w3id\.org|purl\.archive\.org|schema\.org|joinmastodon\.org)\//.test(url)) {
-      loopbackOnly(url);
-    }
-    return loader(url);
-  };
-}
+const networkFetch = globalThis.fetch;
+globalThis.fetch = (input, init) => {
+  loopbackOnly(input instanceof Request ? input.url : String(input));
+  return networkFetch(input, init);
+};
 
 const kv = new MemoryKvStore();
-const documentLoaderFactory = (opts) =>
-  guarded(getDocumentLoader({ allowPrivateAddress: true, userAgent: opts?.userAgent }));
+// For the independent signature check (Fedify's own JSON-LD contexts are preloaded).
+const documentLoader = getDocumentLoader({ allowPrivateAddress: true });
 
 // What the inbox received, in order, and how each delivery to it went.
 const activities = [];
@@ -100,10 +96,8 @@ function buildFederation(origin) {
   const federation = createFederation({
     kv,
     origin,
-    documentLoaderFactory,
-    contextLoaderFactory: documentLoaderFactory,
-    authenticatedDocumentLoaderFactory: (identity) =>
-      guarded(getAuthenticatedDocumentLoader(identity, { allowPrivateAddress: true })),
+    // Loopback only: see the `fetch` above.
+    allowPrivateAddress: true,
   });
 
   federation
@@ -164,7 +158,6 @@ async function resolveActor(ctx, target) {
     const handle = target.replace(/^@/, "");
     const host = handle.split("@")[1];
     const wf = `http://${host}/.well-known/webfinger?resource=${encodeURIComponent(`acct:${handle}`)}`;
-    loopbackOnly(wf);
     const jrd = await (await fetch(wf, { headers: { accept: "application/jrd+json" } })).json();
     url = jrd.links?.find((l) => l.rel === "self" && /activity\+json|ld\+json/.test(l.type ?? ""))?.href;
     if (!url) throw new Error(`no actor link in the WebFinger answer for ${handle}`);
@@ -291,10 +284,9 @@ async function main() {
       // An independent check of the request's signature, recorded next to what Fedify does with it.
       let signature = null;
       if (isInbox) {
-        const key = await verifyRequest(request.clone(), {
-          documentLoader: documentLoaderFactory(),
-          contextLoader: documentLoaderFactory(),
-        }).catch(() => null);
+        const key = await verifyRequest(request.clone(), { documentLoader, contextLoader: documentLoader }).catch(
+          () => null,
+        );
         signature = { verified: key != null, keyId: key?.id?.href ?? null, owner: key?.ownerId?.href ?? null };
       }
       const response = await requestSignature.run(signature, () =>
