@@ -1,6 +1,6 @@
 // An independent ActivityPub peer for khub's federation tests, built on Fedify (npm
-// @fedify/fedify): one actor, `peer`, with an RSA key, WebFinger, an inbox that verifies HTTP
-// signatures (Fedify does; nothing here skips it), and its notes served by id.
+// @fedify/fedify): one actor, `peer`, with RSA and Ed25519 keys, WebFinger, an inbox that
+// verifies HTTP signatures (Fedify does; nothing here skips it), and its notes served by id.
 //
 // It listens on 127.0.0.1 (PORT, or a free port) under the origin http://localhost:PORT, prints
 // `listening PORT` on stdout once it serves, and offers a small control API for the test:
