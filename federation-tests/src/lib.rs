@@ -4,6 +4,8 @@
 //!
 //! The `khub` binary must be built first (`cargo build --bin khub`; `scripts/test` does it). Its
 //! path is `KHUB_BIN`, or `target/debug/khub` in the workspace.
+pub mod fedify_peer;
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

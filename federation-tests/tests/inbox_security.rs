@@ -104,6 +104,8 @@ async fn discovery_documents_describe_the_node_and_its_members() {
     assert!(res.headers()["content-type"].to_str().unwrap_or_default().contains("activity+json"));
     let actor: serde_json::Value = res.json().await.expect("json");
     assert_eq!(actor["type"], "Person");
+    // JSON-LD readers (Fedify, for one) find `publicKey` only through the security context.
+    assert_eq!(actor["@context"][1], "https://w3id.org/security/v1", "{actor}");
     assert_eq!(actor["preferredUsername"], "alice");
     assert!(actor["publicKey"]["publicKeyPem"].as_str().is_some_and(|k| k.contains("BEGIN PUBLIC KEY")));
     assert_eq!(actor["publicKey"]["owner"], actor["id"]);

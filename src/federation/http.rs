@@ -21,7 +21,7 @@ use crate::error::AppError;
 use crate::federation::activities::InboxActivity;
 use crate::federation::error::{FedError, FedResult};
 use crate::federation::objects::{ApubNote, ApubPerson};
-use crate::federation::protocol::CountedCollection;
+use crate::federation::protocol::{CountedCollection, context};
 use crate::federation::{instance_actor, signed_fetch};
 use crate::service::visibility::Visibility;
 
@@ -187,7 +187,7 @@ async fn instance_actor(State(state): State<AppState>) -> FedResult<Response> {
     let keys = instance_actor::ensure_keys(&state.db).await?;
     let s = &state.settings;
     let doc = instance_actor::document(&state.base_url, &s.domain, &s.site_name, &keys.public_key_pem)?;
-    Ok(FederationJson(WithContext::new_default(doc)).into_response())
+    Ok(FederationJson(WithContext::new(doc, context())).into_response())
 }
 
 async fn instance_outbox(State(state): State<AppState>) -> FedResult<Response> {
@@ -196,7 +196,7 @@ async fn instance_outbox(State(state): State<AppState>) -> FedResult<Response> {
         id: Url::parse(&format!("{}/outbox", instance_actor::actor_id(&state.base_url)))?,
         total_items: 0,
     };
-    Ok(FederationJson(WithContext::new_default(body)).into_response())
+    Ok(FederationJson(WithContext::new(body, context())).into_response())
 }
 
 async fn actor(
@@ -224,7 +224,7 @@ async fn actor(
         json.discoverable = None;
         json.featured = None;
     }
-    Ok(FederationJson(WithContext::new_default(json)).into_response())
+    Ok(FederationJson(WithContext::new(json, context())).into_response())
 }
 
 async fn collection(
@@ -247,7 +247,7 @@ async fn collection(
         id: Url::parse(&format!("{}/{which}", person.ap_id))?,
         total_items: total,
     };
-    Ok(FederationJson(WithContext::new_default(body)).into_response())
+    Ok(FederationJson(WithContext::new(body, context())).into_response())
 }
 
 /// Pinned posts, as Mastodon serves them: the notes themselves, only those the reader may see.
@@ -271,7 +271,7 @@ async fn featured(
         total_items: items.len() as u64,
         ordered_items: items,
     };
-    Ok(FederationJson(WithContext::new_default(body)).into_response())
+    Ok(FederationJson(WithContext::new(body, context())).into_response())
 }
 
 #[derive(serde::Serialize)]
@@ -315,7 +315,7 @@ async fn object(
         return Err(FedError(AppError::not_found()));
     }
     let note = ApubNote::new(&state, s)?.into_json(&data).await?;
-    Ok(FederationJson(WithContext::new_default(note)).into_response())
+    Ok(FederationJson(WithContext::new(note, context())).into_response())
 }
 
 /// Both the shared inbox and personal inboxes: size and nesting bounded, signature and digest

@@ -12,6 +12,7 @@ use crate::app::AppState;
 use crate::db::queries::{accounts as aq, graph, instances, jobs, statuses as sq};
 use crate::federation::error::{FedError, FedResult};
 use crate::federation::objects::{ApubNote, ApubPerson};
+use crate::federation::protocol::ActivityContext;
 use crate::service::outgoing::{Outgoing, activity_id};
 use crate::service::visibility::Visibility;
 
@@ -26,7 +27,7 @@ struct Delivery {
     activity: Value,
 }
 
-const CONTEXT: &[&str] = &["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"];
+const CONTEXT: ActivityContext = ActivityContext;
 
 async fn person(state: &AppState, id: i64) -> FedResult<ApubPerson> {
     let a = aq::account_by_id(&state.db.conn, id).await?.ok_or_else(|| FedError::bad("account gone"))?;

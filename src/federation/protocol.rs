@@ -3,10 +3,43 @@
 use activitypub_federation::protocol::helpers::{deserialize_one_or_many, deserialize_skip_error};
 use activitypub_federation::protocol::public_key::PublicKey;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::{Value, json};
 use url::Url;
 
 pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+/// The JSON-LD `@context` of every document khub serves and every activity it sends:
+/// ActivityStreams, the security vocabulary (`publicKey`), and the extension terms khub uses,
+/// defined as Mastodon defines them. Servers that read ActivityPub as JSON-LD (Fedify, for one)
+/// drop every term the context does not define: without the security vocabulary they find no
+/// key on khub's actors and refuse khub's signatures.
+pub fn context() -> Value {
+    json!([
+        "https://www.w3.org/ns/activitystreams",
+        "https://w3id.org/security/v1",
+        {
+            "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+            "sensitive": "as:sensitive",
+            "Hashtag": "as:Hashtag",
+            "toot": "http://joinmastodon.org/ns#",
+            "discoverable": "toot:discoverable",
+            "schema": "http://schema.org#",
+            "PropertyValue": "schema:PropertyValue",
+            "value": "schema:value"
+        }
+    ])
+}
+
+/// [`context()`] where a `Serialize` value is wanted (`json!({"@context": ActivityContext, ..})`).
+#[derive(Debug, Clone, Copy)]
+pub struct ActivityContext;
+
+impl Serialize for ActivityContext {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        context().serialize(serializer)
+    }
+}
 
 /// Other spellings of the public collection that real servers use.
 pub fn is_public(u: &Url) -> bool {
@@ -152,4 +185,20 @@ pub struct CountedCollection {
     pub kind: &'static str,
     pub id: Url,
     pub total_items: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_context_defines_the_key_and_the_extension_terms_khub_uses() {
+        let c = serde_json::to_value(ActivityContext).expect("json");
+        assert_eq!(c, context());
+        assert_eq!(c[0], "https://www.w3.org/ns/activitystreams");
+        assert_eq!(c[1], "https://w3id.org/security/v1", "publicKey is defined there");
+        for term in ["manuallyApprovesFollowers", "sensitive", "Hashtag", "discoverable", "PropertyValue", "value"] {
+            assert!(c[2][term].is_string(), "{term} is defined");
+        }
+    }
 }

@@ -6,7 +6,7 @@ use activitypub_federation::traits::{Activity, Object};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::{first_time, same_actor};
+use super::{first_time, same_actor, same_origin};
 use crate::app::AppState;
 use crate::db::queries::{accounts as aq, statuses as sq};
 use crate::federation::error::{FedError, FedResult};
@@ -95,8 +95,7 @@ impl Activity for Delete {
     }
 
     async fn verify(&self, _data: &Data<AppState>) -> FedResult<()> {
-        activitypub_federation::protocol::verification::verify_domains_match(self.actor.inner(), self.object.id())?;
-        Ok(())
+        same_origin(self.actor.inner(), self.object.id())
     }
 
     async fn receive(self, data: &Data<AppState>) -> FedResult<()> {

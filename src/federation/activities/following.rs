@@ -6,7 +6,7 @@ use activitypub_federation::traits::Activity;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::{first_time, same_actor};
+use super::{first_time, same_actor, same_origin};
 use crate::app::AppState;
 use crate::db::queries::{graph, notifications as nq};
 use crate::federation::error::{FedError, FedResult};
@@ -229,10 +229,7 @@ impl Activity for Undo {
             Undone::Like(l) => same_actor(self.actor.inner(), l.actor.inner()),
             Undone::Announce(a) => same_actor(self.actor.inner(), a.actor.inner()),
             Undone::Block(b) => same_actor(self.actor.inner(), b.actor.inner()),
-            Undone::Id(id) => {
-                activitypub_federation::protocol::verification::verify_domains_match(self.actor.inner(), id)
-                    .map_err(Into::into)
-            }
+            Undone::Id(id) => same_origin(self.actor.inner(), id),
         }
     }
 

@@ -51,11 +51,40 @@ pub async fn first_time(data: &Data<AppState>, id: &Url) -> FedResult<bool> {
     Ok(inserted == 1)
 }
 
+/// An actor may only name objects of its own server: same host *and* port (the library's
+/// `verify_domains_match` ignores ports, and passes any two IP-literal hosts).
+pub fn same_origin(actor: &Url, object: &Url) -> FedResult<()> {
+    let a = crate::federation::authority(actor);
+    if a.is_some() && a == crate::federation::authority(object) {
+        Ok(())
+    } else {
+        Err(FedError::new(crate::error::ErrorKind::Forbidden, "An actor can only act on objects of its own server"))
+    }
+}
+
 /// An activity's actor must be the one acting on the object.
 pub fn same_actor(a: &Url, b: &Url) -> FedResult<()> {
     if a == b {
         Ok(())
     } else {
         Err(FedError::new(crate::error::ErrorKind::Forbidden, "An actor can only act on its own objects"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).expect("url")
+    }
+
+    #[test]
+    fn same_origin_compares_host_and_port() {
+        assert!(same_origin(&url("https://a.example/users/x"), &url("https://a.example/objects/1")).is_ok());
+        assert!(same_origin(&url("https://A.example/users/x"), &url("https://a.example:443/objects/1")).is_ok());
+        assert!(same_origin(&url("http://localhost:8001/users/x"), &url("http://localhost:8002/objects/1")).is_err());
+        assert!(same_origin(&url("http://127.0.0.1/users/x"), &url("http://127.0.0.2/objects/1")).is_err());
+        assert!(same_origin(&url("https://a.example/users/x"), &url("https://b.example/objects/1")).is_err());
     }
 }

@@ -1,7 +1,6 @@
 //! Statuses as ActivityPub `Note`s, local and remote.
 use activitypub_federation::config::Data;
 use activitypub_federation::fetch::object_id::ObjectId;
-use activitypub_federation::protocol::verification::verify_domains_match;
 use activitypub_federation::traits::Object;
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
@@ -171,8 +170,8 @@ impl Object for ApubNote {
     }
 
     async fn verify(json: &Note, expected_domain: &Url, _data: &Data<AppState>) -> FedResult<()> {
-        verify_domains_match(&json.id, expected_domain)?;
-        verify_domains_match(&json.id, &json.attributed_to)?;
+        crate::federation::activities::same_origin(&json.id, expected_domain)?;
+        crate::federation::activities::same_origin(&json.id, &json.attributed_to)?;
         if json.content.len() > 200_000 {
             return Err(FedError::bad("content too long"));
         }

@@ -2,7 +2,6 @@
 use activitypub_federation::config::Data;
 use activitypub_federation::http_signatures::generate_actor_keypair;
 use activitypub_federation::protocol::public_key::PublicKey;
-use activitypub_federation::protocol::verification::verify_domains_match;
 use activitypub_federation::traits::{Actor, Object};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -163,8 +162,8 @@ impl Object for ApubPerson {
     }
 
     async fn verify(json: &Person, expected_domain: &Url, _data: &Data<AppState>) -> FedResult<()> {
-        verify_domains_match(&json.id, expected_domain)?;
-        verify_domains_match(&json.id, &json.inbox)?;
+        crate::federation::activities::same_origin(&json.id, expected_domain)?;
+        crate::federation::activities::same_origin(&json.id, &json.inbox)?;
         if json.preferred_username.is_empty() || json.preferred_username.len() > 100 {
             return Err(FedError::bad("preferredUsername missing or too long"));
         }
