@@ -52,6 +52,7 @@ pub async fn list(
     account: i64,
     kinds: Option<&[String]>,
     exclude: Option<&[String]>,
+    hide: &super::statuses::SqlFilter,
     page: Page,
 ) -> Result<Vec<notifications::Model>, DbErr> {
     // Nothing from someone either side has blocked, even if it arrived before the block.
@@ -69,7 +70,8 @@ pub async fn list(
         .to_owned();
     let mut q = notifications::Entity::find()
         .filter(notifications::Column::AccountId.eq(account))
-        .filter(Expr::exists(blocked).not());
+        .filter(Expr::exists(blocked).not())
+        .filter(Expr::cust_with_values(format!("({})", hide.sql), hide.values.clone()));
     if let Some(k) = kinds {
         q = q.filter(notifications::Column::Kind.is_in(k.iter().cloned()));
     }
