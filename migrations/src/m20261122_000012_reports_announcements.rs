@@ -72,7 +72,7 @@ const TABLES: &[&str] = &[
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .alter_table(Table::alter().table(Alias::new("mutes")).add_column(&mut time_null("expires_at")).to_owned())
+            .alter_table(Table::alter().table(Alias::new("mutes")).add_column(time_null("expires_at")).to_owned())
             .await?;
         let tables = vec![
             table("account_domain_blocks", vec![id("id"), big("account_id"), text("domain"), time("created_at")]),
