@@ -270,6 +270,10 @@ pub async fn run_federate(state: &AppState, payload: &str) -> FedResult<()> {
             });
             fan_out(state, target, activity, vec![f.account.inbox_url.clone().unwrap_or_default()]).await?;
         }
+        Outgoing::Report { report } => {
+            // The event is recorded with the report; sending it is the next step.
+            tracing::info!(report, "Flag delivery not yet implemented");
+        }
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Following, follow requests (locked accounts), blocks and mutes.
 use crate::app::AppState;
 use crate::db::entities::accounts;
-use crate::db::queries::{accounts as aq, graph, notifications as nq};
+use crate::db::queries::{accounts as aq, graph, moderation, notifications as nq};
 use crate::error::{AppError, AppResult};
 use crate::service::outgoing::{self, Outgoing};
 
@@ -133,16 +133,27 @@ pub async fn unblock(state: &AppState, me: &accounts::Model, id: i64) -> AppResu
     Ok(graph::relationship(&state.db.conn, me.id, t.id).await?)
 }
 
-/// Mutes an account (hidden from my timelines; optionally from my notifications).
+/// The longest a temporary mute may last (Mastodon offers up to a week in its apps; clients
+/// may send any number of seconds, so a bound keeps the date representable).
+const MAX_MUTE_SECONDS: i64 = 10 * 365 * 24 * 3600;
+
+/// Mutes an account (hidden from my timelines; optionally from my notifications), for
+/// `duration_seconds` (None or 0: until unmuted).
 pub async fn mute(
     state: &AppState,
     me: &accounts::Model,
     id: i64,
     notifications: bool,
+    duration_seconds: Option<i64>,
 ) -> AppResult<graph::RelationshipView> {
+    let expires_at = match duration_seconds {
+        None | Some(0) => None,
+        Some(d) if (1..=MAX_MUTE_SECONDS).contains(&d) => Some(chrono::Utc::now() + chrono::Duration::seconds(d)),
+        Some(_) => return Err(AppError::unprocessable("Validation failed: duration must be a number of seconds")),
+    };
     let t = target(state, me, id).await?;
     let tx = state.db.begin_write().await?;
-    graph::insert_mute(&*tx, crate::ids::next_id(), me.id, t.id, notifications).await?;
+    graph::insert_mute(&*tx, crate::ids::next_id(), me.id, t.id, notifications, expires_at).await?;
     tx.commit().await?;
     Ok(graph::relationship(&state.db.conn, me.id, t.id).await?)
 }
@@ -153,4 +164,37 @@ pub async fn unmute(state: &AppState, me: &accounts::Model, id: i64) -> AppResul
     graph::delete_mute(&*tx, me.id, t.id).await?;
     tx.commit().await?;
     Ok(graph::relationship(&state.db.conn, me.id, t.id).await?)
+}
+
+/// Hides a whole remote domain from a member: its accounts and posts leave their timelines,
+/// notifications and search, and follows either way end (the remote side is told of the
+/// member's unfollows). Idempotent.
+pub async fn block_domain(state: &AppState, me: &accounts::Model, domain: &str) -> AppResult<()> {
+    let domain = crate::service::domains::normalise_domain(domain)
+        .map_err(|_| AppError::unprocessable("Validation failed: domain must be a domain like example.org"))?;
+    if domain.eq_ignore_ascii_case(&state.settings.domain) {
+        return Err(AppError::unprocessable("Validation failed: you cannot hide this server's own domain"));
+    }
+    let tx = state.db.begin_write().await?;
+    moderation::insert_domain_block(&*tx, me.id, &domain).await?;
+    let (following, _followers) = graph::take_follows_with_domain(&*tx, me.id, &domain).await?;
+    for f in following {
+        if let Some(follow_id) = f.uri {
+            outgoing::emit(&*tx, &Outgoing::Unfollow { follower: me.id, target: f.target_account_id, follow_id })
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    state.wake_jobs();
+    Ok(())
+}
+
+/// Shows a domain again (follows that ended stay ended).
+pub async fn unblock_domain(state: &AppState, me: &accounts::Model, domain: &str) -> AppResult<()> {
+    let domain = crate::service::domains::normalise_domain(domain)
+        .map_err(|_| AppError::unprocessable("Validation failed: domain must be a domain like example.org"))?;
+    let tx = state.db.begin_write().await?;
+    moderation::delete_domain_block(&*tx, me.id, &domain).await?;
+    tx.commit().await?;
+    Ok(())
 }

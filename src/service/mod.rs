@@ -1,6 +1,8 @@
 //! Use cases: permissions, visibility, validation. Services commit rows and jobs in one
 //! transaction and never build wire formats or call HTTP.
 pub mod accounts;
+pub mod announcements;
+pub mod discovery;
 pub mod domains;
 pub mod follows;
 pub mod media;
@@ -8,6 +10,8 @@ pub mod oauth;
 pub mod outgoing;
 pub mod private_space;
 pub mod profile;
+pub mod reactions;
+pub mod reports;
 pub mod statuses;
 pub mod text;
 pub mod timelines;

@@ -78,6 +78,11 @@ pub enum Outgoing {
         followers: bool,
         mentioned: Vec<i64>,
     },
+    /// A member reported a remote account and asked for the report to be forwarded to its
+    /// server (a `Flag`).
+    Report {
+        report: i64,
+    },
 }
 
 /// Queues an event in the caller's transaction.

@@ -206,9 +206,11 @@ pub async fn create(state: &AppState, author: &accounts::Model, c: Compose) -> A
     Ok(status)
 }
 
-/// Someone who blocks or mutes (with notifications) the actor hears nothing from them.
+/// Someone who blocks, hides the domain of, or mutes (with notifications) the actor hears
+/// nothing from them.
 async fn notify_allowed(db: &impl ConnectionTrait, recipient: i64, actor: i64) -> AppResult<bool> {
-    if graph::blocked_either_way(db, recipient, actor).await? {
+    let Some(actor_account) = aq::account_by_id(db, actor).await? else { return Ok(false) };
+    if visibility::hides_account(db, recipient, &actor_account).await? {
         return Ok(false);
     }
     Ok(!graph::is_muting(db, recipient, actor).await?.is_some_and(|m| m.notifications))

@@ -268,7 +268,8 @@ pub async fn notifications(
     exclude: Option<&[String]>,
     page: Page,
 ) -> AppResult<(Vec<NotificationView>, Option<i64>, Option<i64>)> {
-    let rows = nq::list(&state.db.conn, viewer, kinds, exclude, page).await?;
+    let hide = visibility::notification_filter(viewer);
+    let rows = nq::list(&state.db.conn, viewer, kinds, exclude, &hide, page).await?;
     // Paging follows the rows read, not those left after dropping unreadable statuses.
     let (first, last) = (rows.first().map(|n| n.id), rows.last().map(|n| n.id));
     Ok((views::notifications(&state.db.conn, viewer, rows).await?, first, last))

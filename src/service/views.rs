@@ -34,6 +34,8 @@ pub struct StatusView {
     pub reblogged: bool,
     pub bookmarked: bool,
     pub pinned: bool,
+    /// Whether the viewer muted this status's conversation.
+    pub muted: bool,
     pub reblog: Option<Box<StatusView>>,
 }
 
@@ -141,6 +143,15 @@ pub async fn statuses(
         Some(v) => sq::viewer_flags(db, v, &ids).await?,
         None => Default::default(),
     };
+    let muted_threads = match viewer {
+        Some(v) => {
+            let mut threads: Vec<i64> = all.iter().map(|s| s.thread_id).collect();
+            threads.sort_unstable();
+            threads.dedup();
+            crate::db::queries::moderation::muted_threads(db, v, &threads).await?
+        }
+        None => Vec::new(),
+    };
     let build = |s: &statuses::Model| -> Option<StatusView> {
         let account = account_views.iter().find(|a| a.account.id == s.account_id)?.clone();
         let c = counts.get(&s.id).copied().unwrap_or_default();
@@ -160,6 +171,7 @@ pub async fn statuses(
             reblogged: reblogs.contains(&s.id),
             bookmarked: marks.contains(&s.id),
             pinned: pins.contains(&s.id),
+            muted: muted_threads.contains(&s.thread_id),
             reblog: None,
             status: s.clone(),
         })

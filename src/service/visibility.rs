@@ -107,13 +107,17 @@ pub fn list_filter(viewer: Option<i64>) -> SqlFilter {
     }
 }
 
-/// Hides statuses of accounts the viewer blocks or is blocked by.
+/// Hides statuses of accounts the viewer blocks or is blocked by, and statuses (and boosts of
+/// statuses) from the domains the viewer hides.
 pub fn block_filter(viewer: Option<i64>) -> Option<SqlFilter> {
     viewer.map(|v| {
         SqlFilter::new(
             "NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.account_id = ? AND b.target_account_id = s.account_id) \
-             OR (b.account_id = s.account_id AND b.target_account_id = ?))",
-            vec![v.into(), v.into()],
+             OR (b.account_id = s.account_id AND b.target_account_id = ?)) \
+             AND NOT EXISTS (SELECT 1 FROM account_domain_blocks adb JOIN accounts da ON da.domain = adb.domain \
+             WHERE adb.account_id = ? AND (da.id = s.account_id \
+             OR da.id = (SELECT r.account_id FROM statuses r WHERE r.id = s.reblog_of_id)))",
+            vec![v.into(), v.into(), v.into()],
         )
     })
 }
@@ -135,12 +139,67 @@ pub fn limited_filter(viewer: Option<i64>) -> SqlFilter {
 }
 
 /// Hides statuses (and boosts of statuses) by accounts the viewer mutes; for timelines.
+/// A mute with a duration stops hiding when it ends.
 pub fn mute_filter(viewer: i64) -> SqlFilter {
     SqlFilter::new(
-        "NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = ? AND (mu.target_account_id = s.account_id \
+        "NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = ? \
+         AND (mu.expires_at IS NULL OR mu.expires_at > ?) AND (mu.target_account_id = s.account_id \
          OR mu.target_account_id = (SELECT r.account_id FROM statuses r WHERE r.id = s.reblog_of_id)))",
-        vec![viewer.into()],
+        vec![viewer.into(), chrono::Utc::now().into()],
     )
+}
+
+/// The SQL condition (over the `notifications` table) that keeps only the notifications the
+/// viewer wants: none from accounts muted with their notifications, none from accounts of
+/// hidden domains, none about muted conversations. (Blocks are applied by the query itself.)
+pub fn notification_filter(viewer: i64) -> SqlFilter {
+    SqlFilter::new(
+        "NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = ? AND mu.notifications = ? \
+         AND (mu.expires_at IS NULL OR mu.expires_at > ?) AND mu.target_account_id = notifications.from_account_id) \
+         AND NOT EXISTS (SELECT 1 FROM account_domain_blocks adb JOIN accounts da ON da.domain = adb.domain \
+         WHERE adb.account_id = ? AND da.id = notifications.from_account_id) \
+         AND NOT EXISTS (SELECT 1 FROM conversation_mutes cm JOIN statuses cs ON cs.thread_id = cm.thread_id \
+         WHERE cm.account_id = ? AND cs.id = notifications.status_id)",
+        vec![viewer.into(), true.into(), chrono::Utc::now().into(), viewer.into(), viewer.into()],
+    )
+}
+
+/// Whether `viewer` has put `account` out of sight: a block either way, or its domain hidden.
+/// For lists of accounts (search, suggestions) and for notifications as they are made.
+pub async fn hides_account(
+    db: &impl ConnectionTrait,
+    viewer: i64,
+    account: &crate::db::entities::accounts::Model,
+) -> Result<bool, DbErr> {
+    if graph::blocked_either_way(db, viewer, account.id).await? {
+        return Ok(true);
+    }
+    match &account.domain {
+        Some(d) => crate::db::queries::moderation::is_domain_blocked_by(db, viewer, d).await,
+        None => Ok(false),
+    }
+}
+
+/// Search results without the accounts (and their posts) the viewer blocks or hides.
+pub async fn without_hidden(
+    db: &impl ConnectionTrait,
+    viewer: i64,
+    found: crate::federation::search::Found,
+) -> Result<crate::federation::search::Found, DbErr> {
+    let mut out = crate::federation::search::Found::default();
+    for a in crate::db::queries::accounts::accounts_by_ids(db, &found.accounts).await? {
+        if !hides_account(db, viewer, &a).await? {
+            out.accounts.push(a.id);
+        }
+    }
+    out.accounts.sort_by_key(|id| found.accounts.iter().position(|f| f == id));
+    for s in sq::statuses_by_ids(db, &found.statuses).await? {
+        match crate::db::queries::accounts::account_by_id(db, s.account_id).await? {
+            Some(author) if !hides_account(db, viewer, &author).await? => out.statuses.push(s.id),
+            _ => {}
+        }
+    }
+    Ok(out)
 }
 
 /// Keeps only those of `list` the viewer may read (for lists loaded by id: bookmarks,

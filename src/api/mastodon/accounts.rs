@@ -325,8 +325,19 @@ async fn mute(
     me.require("write:mutes")?;
     let id = path_id(&id)?;
     let p: MuteParams = from_fields(form.fields)?;
-    let _ = p.duration;
-    Ok(Json(relationship(id, &follows::mute(&state, &me.account, id, p.notifications.unwrap_or(true)).await?)))
+    let duration = match p.duration {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => Some(n.as_i64().ok_or_else(bad_duration)?),
+        Some(Value::String(s)) if s.trim().is_empty() => None,
+        Some(Value::String(s)) => Some(s.trim().parse::<i64>().map_err(|_| bad_duration())?),
+        Some(_) => return Err(bad_duration()),
+    };
+    let notifications = p.notifications.unwrap_or(true);
+    Ok(Json(relationship(id, &follows::mute(&state, &me.account, id, notifications, duration).await?)))
+}
+
+fn bad_duration() -> AppError {
+    AppError::unprocessable("Validation failed: duration must be a number of seconds")
 }
 
 async fn unmute(State(state): State<AppState>, me: AuthUser, Path(id): Path<String>) -> AppResult<Json<Relationship>> {

@@ -1,8 +1,13 @@
 //! Mastodon's client API, one file per endpoint family.
 mod accounts;
+mod announcements;
+mod blocks;
+mod discovery;
 mod instance;
+mod interactions;
 mod media;
 mod notifications;
+mod reports;
 mod search;
 mod statuses;
 mod timelines;
@@ -20,4 +25,9 @@ pub fn routes() -> Router<AppState> {
         .merge(notifications::routes())
         .merge(media::routes())
         .merge(search::routes())
+        .merge(blocks::routes())
+        .merge(interactions::routes())
+        .merge(discovery::routes())
+        .merge(announcements::routes())
+        .merge(reports::routes())
 }

@@ -63,7 +63,10 @@ async fn search(
     }
     let resolve = p.resolve && viewer.is_some();
     let viewer_id = viewer.as_ref().map(|v| v.id());
-    let found = crate::federation::search::search(&state, &query, resolve).await;
+    let mut found = crate::federation::search::search(&state, &query, resolve).await;
+    if let Some(v) = viewer_id {
+        found = visibility::without_hidden(&state.db.conn, v, found).await?;
+    }
     let ctx = state.ctx();
     let wants = |k: &str| p.kind.as_deref().is_none_or(|t| t == k);
     let accounts = if wants("accounts") {

@@ -1,7 +1,9 @@
 //! The only place that maps read models to Mastodon's JSON entities.
 pub mod account;
+pub mod discovery;
 pub mod instance;
 pub mod media;
+pub mod moderation;
 pub mod notification;
 pub mod oauth;
 pub mod relationship;

@@ -36,7 +36,7 @@ pub fn relationship(id: i64, r: &RelationshipView) -> Relationship {
         muting_notifications: r.muting_notifications,
         requested: r.requested,
         requested_by: r.requested_by,
-        domain_blocking: false,
+        domain_blocking: r.domain_blocking,
         endorsed: false,
         note: String::new(),
     }

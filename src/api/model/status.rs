@@ -116,7 +116,7 @@ pub fn status(ctx: &Ctx<'_>, v: &StatusView, with_source: bool) -> Status {
         text: if with_source { Some(s.source.clone()) } else { None },
         favourited: v.favourited,
         reblogged: v.reblogged,
-        muted: false,
+        muted: v.muted,
         bookmarked: v.bookmarked,
         pinned: v.pinned,
         filtered: vec![],

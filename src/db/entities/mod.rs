@@ -1,10 +1,15 @@
 //! sea-orm models only: one file per table.
 pub mod access_tokens;
+pub mod account_domain_blocks;
 pub mod accounts;
+pub mod announcement_dismissals;
+pub mod announcement_reactions;
+pub mod announcements;
 pub mod blocks;
 pub mod bookmarks;
 pub mod collection_items;
 pub mod collections;
+pub mod conversation_mutes;
 pub mod email_tokens;
 pub mod favourites;
 pub mod follow_requests;
@@ -19,10 +24,12 @@ pub mod notifications;
 pub mod oauth_apps;
 pub mod oauth_codes;
 pub mod received_activities;
+pub mod reports;
 pub mod sessions;
 pub mod site_settings;
 pub mod status_edits;
 pub mod status_pins;
 pub mod status_tags;
 pub mod statuses;
+pub mod suggestion_dismissals;
 pub mod users;

@@ -10,6 +10,8 @@ pub struct Model {
     pub target_account_id: i64,
     pub notifications: bool,
     pub created_at: DateTimeUtc,
+    /// When a temporary mute ends (None: until unmuted).
+    pub expires_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

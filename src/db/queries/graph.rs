@@ -20,6 +20,14 @@ pub struct RelationshipView {
     pub muting: bool,
     pub muting_notifications: bool,
     pub showing_reblogs: bool,
+    pub domain_blocking: bool,
+}
+
+/// A mute still in force: without an end, or ending later.
+fn mute_active() -> sea_orm::Condition {
+    sea_orm::Condition::any()
+        .add(mutes::Column::ExpiresAt.is_null())
+        .add(mutes::Column::ExpiresAt.gt(chrono::Utc::now()))
 }
 
 pub async fn is_following(db: &impl ConnectionTrait, account: i64, target: i64) -> Result<bool, DbErr> {
@@ -67,11 +75,11 @@ pub async fn relationship(db: &impl ConnectionTrait, me: i64, other: i64) -> Res
         .filter(follows::Column::TargetAccountId.eq(other))
         .one(db)
         .await?;
-    let mute = mutes::Entity::find()
-        .filter(mutes::Column::AccountId.eq(me))
-        .filter(mutes::Column::TargetAccountId.eq(other))
-        .one(db)
-        .await?;
+    let mute = is_muting(db, me, other).await?;
+    let domain_blocking = match super::accounts::account_by_id(db, other).await?.and_then(|a| a.domain) {
+        Some(d) => super::moderation::is_domain_blocked_by(db, me, &d).await?,
+        None => false,
+    };
     Ok(RelationshipView {
         following: follow.is_some(),
         showing_reblogs: follow.as_ref().map(|f| f.show_reblogs).unwrap_or(false),
@@ -82,6 +90,7 @@ pub async fn relationship(db: &impl ConnectionTrait, me: i64, other: i64) -> Res
         blocked_by: is_blocking(db, other, me).await?,
         muting: mute.is_some(),
         muting_notifications: mute.map(|m| m.notifications).unwrap_or(false),
+        domain_blocking,
     })
 }
 
@@ -291,6 +300,7 @@ pub async fn insert_mute(
     account: i64,
     target: i64,
     notifications: bool,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<(), DbErr> {
     delete_mute(db, account, target).await?;
     mutes::Entity::insert(mutes::ActiveModel {
@@ -299,6 +309,7 @@ pub async fn insert_mute(
         target_account_id: Set(target),
         notifications: Set(notifications),
         created_at: Set(chrono::Utc::now()),
+        expires_at: Set(expires_at),
     })
     .on_conflict(
         OnConflict::columns([mutes::Column::AccountId, mutes::Column::TargetAccountId]).do_nothing().to_owned(),
@@ -317,14 +328,85 @@ pub async fn delete_mute(db: &impl ConnectionTrait, account: i64, target: i64) -
         .map(|_| ())
 }
 
+/// The mute of `target` by `account`, if one is in force.
 pub async fn is_muting(db: &impl ConnectionTrait, account: i64, target: i64) -> Result<Option<mutes::Model>, DbErr> {
     mutes::Entity::find()
         .filter(mutes::Column::AccountId.eq(account))
         .filter(mutes::Column::TargetAccountId.eq(target))
+        .filter(mute_active())
         .one(db)
         .await
 }
 
+/// Accounts `account` blocks (block rows, newest first), paged by the block's id.
+pub async fn blocks_of(db: &impl ConnectionTrait, account: i64, page: Page) -> Result<Vec<blocks::Model>, DbErr> {
+    let mut q = blocks::Entity::find().filter(blocks::Column::AccountId.eq(account));
+    for c in page.conditions(super::col("blocks", "id")) {
+        q = q.filter(c);
+    }
+    let mut rows = if page.ascending() {
+        q.order_by_asc(blocks::Column::Id).limit(page.limit).all(db).await?
+    } else {
+        q.order_by_desc(blocks::Column::Id).limit(page.limit).all(db).await?
+    };
+    if page.ascending() {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// Accounts `account` mutes (mute rows in force, newest first), paged by the mute's id.
+pub async fn mutes_of(db: &impl ConnectionTrait, account: i64, page: Page) -> Result<Vec<mutes::Model>, DbErr> {
+    let mut q = mutes::Entity::find().filter(mutes::Column::AccountId.eq(account)).filter(mute_active());
+    for c in page.conditions(super::col("mutes", "id")) {
+        q = q.filter(c);
+    }
+    let mut rows = if page.ascending() {
+        q.order_by_asc(mutes::Column::Id).limit(page.limit).all(db).await?
+    } else {
+        q.order_by_desc(mutes::Column::Id).limit(page.limit).all(db).await?
+    };
+    if page.ascending() {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// Follows either way between `account` and accounts of `domain` (when `account` hides the
+/// domain): deleted, and returned so the caller can tell the other servers. Pending requests
+/// either way are withdrawn too.
+pub async fn take_follows_with_domain(
+    db: &impl ConnectionTrait,
+    account: i64,
+    domain: &str,
+) -> Result<(Vec<follows::Model>, Vec<follows::Model>), DbErr> {
+    use sea_orm::FromQueryResult;
+    let backend = db.get_database_backend();
+    let select = |sql: &str| super::statuses::statement(backend, sql, vec![account.into(), domain.into()]);
+    let following = follows::Model::find_by_statement(select(
+        "SELECT f.* FROM follows f JOIN accounts a ON a.id = f.target_account_id WHERE f.account_id = ? AND a.domain = ?",
+    ))
+    .all(db)
+    .await?;
+    let followers = follows::Model::find_by_statement(select(
+        "SELECT f.* FROM follows f JOIN accounts a ON a.id = f.account_id WHERE f.target_account_id = ? AND a.domain = ?",
+    ))
+    .all(db)
+    .await?;
+    for f in following.iter().chain(followers.iter()) {
+        follows::Entity::delete_by_id(f.id).exec(db).await?;
+    }
+    let sql = "DELETE FROM follow_requests WHERE (account_id = ? AND target_account_id IN \
+               (SELECT id FROM accounts WHERE domain = ?)) OR (target_account_id = ? AND account_id IN \
+               (SELECT id FROM accounts WHERE domain = ?))";
+    db.execute_raw(super::statuses::statement(
+        backend,
+        sql,
+        vec![account.into(), domain.into(), account.into(), domain.into()],
+    ))
+    .await?;
+    Ok((following, followers))
+}
 pub async fn followers_count(db: &impl ConnectionTrait, account: i64) -> Result<u64, DbErr> {
     follows::Entity::find().filter(follows::Column::TargetAccountId.eq(account)).count(db).await
 }

@@ -1,8 +1,11 @@
 //! All SQL lives here, as functions over `&impl ConnectionTrait` so they compose in a transaction.
 pub mod accounts;
+pub mod announcements;
+pub mod discovery;
 pub mod graph;
 pub mod instances;
 pub mod jobs;
+pub mod moderation;
 pub mod notifications;
 pub mod oauth;
 pub mod statuses;

@@ -52,6 +52,7 @@ pub async fn list(
     account: i64,
     kinds: Option<&[String]>,
     exclude: Option<&[String]>,
+    hide: &super::statuses::SqlFilter,
     page: Page,
 ) -> Result<Vec<notifications::Model>, DbErr> {
     // Nothing from someone either side has blocked, even if it arrived before the block.
@@ -70,7 +71,8 @@ pub async fn list(
     let mut q = notifications::Entity::find()
         .filter(notifications::Column::AccountId.eq(account))
         .filter(Expr::exists(blocked).not())
-        .filter(not_from_limited_strangers());
+        .filter(not_from_limited_strangers())
+        .filter(Expr::cust_with_values(custom_sql(db.get_database_backend(), &hide.sql), hide.values.clone()));
     if let Some(k) = kinds {
         q = q.filter(notifications::Column::Kind.is_in(k.iter().cloned()));
     }
@@ -89,6 +91,27 @@ pub async fn list(
         rows.reverse();
     }
     Ok(rows)
+}
+
+/// A `?`-placeholder fragment as sea-query's custom expressions want it: on PostgreSQL they
+/// take `$1`, `$2`… (numbered within the fragment), elsewhere `?`.
+fn custom_sql(backend: sea_orm::DbBackend, sql: &str) -> String {
+    if backend != sea_orm::DbBackend::Postgres {
+        return format!("({sql})");
+    }
+    let mut out = String::with_capacity(sql.len() + 16);
+    out.push('(');
+    let mut n = 0;
+    for ch in sql.chars() {
+        if ch == '?' {
+            n += 1;
+            out.push_str(&format!("${n}"));
+        } else {
+            out.push(ch);
+        }
+    }
+    out.push(')');
+    out
 }
 
 pub async fn by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<notifications::Model>, DbErr> {

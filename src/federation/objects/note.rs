@@ -319,6 +319,11 @@ fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
+/// The `actor` URL of a local account, for building activities.
+pub fn local_actor_url(state: &AppState, username: &str) -> FedResult<Url> {
+    Ok(Url::parse(&local_actor_id(&state.base_url, username))?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::title_of;
@@ -332,9 +337,4 @@ mod tests {
         assert!(t.ends_with('…') && t.chars().count() <= 100, "{t}");
         assert!(!t.contains("wor…"), "{t}");
     }
-}
-
-/// The `actor` URL of a local account, for building activities.
-pub fn local_actor_url(state: &AppState, username: &str) -> FedResult<Url> {
-    Ok(Url::parse(&local_actor_id(&state.base_url, username))?)
 }

@@ -1,4 +1,5 @@
-//! The admin pages: members, approvals, site settings and the job queue.
+//! The admin pages: members, approvals, site settings, the job queue, reports from members and
+//! announcements to them.
 use std::collections::HashMap;
 
 use askama::Template;
@@ -24,6 +25,33 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users/{id}/{action}", post(user_action))
         .route("/admin/domain_blocks", post(block_domain))
         .route("/admin/domain_blocks/{domain}/unblock", post(unblock_domain))
+        .route("/admin/reports/{id}/resolve", post(resolve_report))
+        .route("/admin/announcements", post(create_announcement))
+        .route("/admin/announcements/{id}/delete", post(delete_announcement))
+}
+
+/// A report as the admin page lists it.
+pub struct AdminReport {
+    pub id: String,
+    pub reporter: String,
+    pub target: String,
+    pub target_url: String,
+    pub category: String,
+    pub comment: String,
+    /// Links to the reported posts.
+    pub statuses: Vec<String>,
+    pub forwarded: bool,
+    pub created_at: String,
+    /// When and by whom it was resolved.
+    pub resolved: Option<String>,
+}
+
+/// An announcement as the admin page lists it.
+pub struct AdminAnnouncement {
+    pub id: String,
+    pub text: String,
+    pub when: String,
+    pub published_at: String,
 }
 
 pub struct AdminUser {
@@ -56,6 +84,11 @@ struct AdminPage {
     domain_error: String,
     /// (host, failures in a row, status, deliveries waiting)
     failing_hosts: Vec<(String, i32, &'static str, u64)>,
+    reports: Vec<AdminReport>,
+    announcements: Vec<AdminAnnouncement>,
+    announcement_error: String,
+    /// What was typed, kept when the form comes back with an error: text, starts, ends, all day.
+    announcement_form: (String, String, String, bool),
 }
 
 fn require_admin(state: &AppState, user: &WebUser) -> Result<(), axum::response::Response> {
@@ -151,7 +184,69 @@ async fn admin_page(
             }
             rows
         },
+        reports: report_rows(state).await.or_page(state)?,
+        announcements: announcement_rows(state).await.or_page(state)?,
+        announcement_error: String::new(),
+        announcement_form: Default::default(),
     })
+}
+
+fn handle(a: &crate::db::entities::accounts::Model) -> String {
+    match &a.domain {
+        Some(d) => format!("{}@{d}", a.username),
+        None => a.username.clone(),
+    }
+}
+
+fn when(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%-d %B %Y %H:%M UTC").to_string()
+}
+
+async fn report_rows(state: &AppState) -> crate::error::AppResult<Vec<AdminReport>> {
+    let db = &state.db.conn;
+    let list = crate::db::queries::moderation::reports(db, 100).await?;
+    let mut ids: Vec<i64> = list.iter().flat_map(|r| [r.account_id, r.target_account_id]).collect();
+    ids.extend(list.iter().filter_map(|r| r.action_taken_by));
+    let people = aq::accounts_by_ids(db, &ids).await?;
+    let name = |id: i64| people.iter().find(|a| a.id == id).map(handle).unwrap_or_else(|| "(deleted)".to_owned());
+    Ok(list
+        .iter()
+        .map(|r| {
+            let target = name(r.target_account_id);
+            AdminReport {
+                id: r.id.to_string(),
+                reporter: name(r.account_id),
+                target_url: format!("/@{target}"),
+                category: r.category.clone(),
+                comment: r.comment.clone(),
+                statuses: crate::service::reports::status_ids(r).iter().map(|s| format!("/@{target}/{s}")).collect(),
+                target,
+                forwarded: r.forwarded,
+                created_at: when(r.created_at),
+                resolved: r
+                    .action_taken_at
+                    .map(|t| format!("{} by {}", when(t), r.action_taken_by.map(name).unwrap_or_default())),
+            }
+        })
+        .collect())
+}
+
+async fn announcement_rows(state: &AppState) -> crate::error::AppResult<Vec<AdminAnnouncement>> {
+    Ok(crate::service::announcements::all(state)
+        .await?
+        .into_iter()
+        .map(|a| AdminAnnouncement {
+            id: a.id.to_string(),
+            when: match (a.starts_at, a.ends_at) {
+                (Some(s), Some(e)) => format!("From {} to {}", when(s), when(e)),
+                (Some(s), None) => format!("From {}", when(s)),
+                (None, Some(e)) => format!("Until {}", when(e)),
+                (None, None) => String::new(),
+            },
+            published_at: when(a.published_at),
+            text: a.text,
+        })
+        .collect())
 }
 
 async fn admin(
@@ -274,4 +369,84 @@ async fn unblock_domain(
     csrf(&state, Some(&user), &anon, &form)?;
     crate::service::domains::unblock(&state, &user.user, &domain).await.or_page(&state)?;
     Ok(redirect_with(&state, "/admin#domains", &format!("{domain} is no longer blocked or limited")))
+}
+
+async fn resolve_report(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    Path(id): Path<String>,
+    form: ApiForm,
+) -> PageResult {
+    require_admin(&state, &user)?;
+    csrf(&state, Some(&user), &anon, &form)?;
+    let id = super::id_of(&state, &id)?;
+    crate::service::reports::resolve(&state, &user.user, id).await.or_page(&state)?;
+    Ok(redirect_with(&state, "/admin#reports", "Report resolved"))
+}
+
+/// A date and time from a `datetime-local` (or `date`) field, taken as UTC; empty is none.
+fn form_time(raw: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, ()> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    for f in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(raw, f) {
+            return Ok(Some(t.and_utc()));
+        }
+    }
+    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| Some(t.and_utc()))
+        .ok_or(())
+}
+
+async fn create_announcement(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    headers: HeaderMap,
+    form: ApiForm,
+) -> PageResult {
+    require_admin(&state, &user)?;
+    csrf(&state, Some(&user), &anon, &form)?;
+    let typed = (form.text("text"), form.text("starts_at"), form.text("ends_at"), !form.text("all_day").is_empty());
+    let result = match (form_time(&typed.1), form_time(&typed.2)) {
+        (Ok(starts_at), Ok(ends_at)) => {
+            let new = crate::service::announcements::NewAnnouncement {
+                text: typed.0.clone(),
+                starts_at,
+                ends_at,
+                all_day: typed.3,
+            };
+            crate::service::announcements::create(&state, &user.user, new).await.map(|_| ())
+        }
+        _ => Err(AppError::unprocessable("Enter dates like 2026-12-24T09:00")),
+    };
+    match result {
+        Ok(()) => Ok(redirect_with(&state, "/admin#announcements", "Announcement published")),
+        Err(e) if e.kind == crate::error::ErrorKind::Unprocessable => {
+            let mut page = admin_page(&state, &user, &anon, &headers, 0, None, vec![]).await?;
+            page.announcement_error = e.message;
+            page.announcement_form = typed;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page, false))
+        }
+        Err(e) => Err(crate::web::error_page(&state, e)),
+    }
+}
+
+async fn delete_announcement(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    Path(id): Path<String>,
+    form: ApiForm,
+) -> PageResult {
+    require_admin(&state, &user)?;
+    csrf(&state, Some(&user), &anon, &form)?;
+    let id = super::id_of(&state, &id)?;
+    crate::service::announcements::delete(&state, &user.user, id).await.or_page(&state)?;
+    Ok(redirect_with(&state, "/admin#announcements", "Announcement deleted"))
 }

@@ -558,7 +558,7 @@ async fn relationship_action(
         "unfollow" => (follows::unfollow(&state, me, target.id).await, "You are no longer following them"),
         "block" => (follows::block(&state, me, target.id).await, "Blocked"),
         "unblock" => (follows::unblock(&state, me, target.id).await, "Unblocked"),
-        "mute" => (follows::mute(&state, me, target.id, true).await, "Muted"),
+        "mute" => (follows::mute(&state, me, target.id, true, None).await, "Muted"),
         "unmute" => (follows::unmute(&state, me, target.id).await, "Unmuted"),
         _ => return Err(crate::web::error_page(&state, AppError::not_found())),
     };
