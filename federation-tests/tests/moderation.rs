@@ -66,7 +66,7 @@ async fn a_block_across_nodes_ends_the_follows_both_ways_until_undone() {
     let beta = Node::start("beta").await;
     let alice = alpha.create_member("alice");
     let bob = beta.create_member("bob");
-    alice.follow_remote(&bob.handle).await;
+    let bob_on_alpha = alice.follow_remote(&bob.handle).await;
     bob.follow_remote(&alice.handle).await;
     let alice_on_beta = bob.resolve(&alice.handle).await;
     let r = bob.post(&format!("/api/v1/accounts/{alice_on_beta}/block"), json!({})).await;
@@ -76,8 +76,7 @@ async fn a_block_across_nodes_ends_the_follows_both_ways_until_undone() {
         (me["followers_count"] == 0 && me["following_count"] == 0).then_some(())
     })
     .await;
-    // While blocked, alice cannot follow bob again.
-    let bob_on_alpha = alice.resolve(&bob.handle).await;
+    // While blocked, alice cannot follow bob again (nor find him by searching, as on Mastodon).
     let r = alice.post(&format!("/api/v1/accounts/{bob_on_alpha}/follow"), json!({})).await;
     assert_eq!(r.0, StatusCode::FORBIDDEN);
     bob.post(&format!("/api/v1/accounts/{alice_on_beta}/unblock"), json!({})).await;
