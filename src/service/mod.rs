@@ -1,14 +1,19 @@
 //! Use cases: permissions, visibility, validation. Services commit rows and jobs in one
 //! transaction and never build wire formats or call HTTP.
 pub mod accounts;
+pub mod conversations;
 pub mod domains;
+pub mod filters;
 pub mod follows;
+pub mod lists;
+pub mod markers;
 pub mod media;
 pub mod oauth;
 pub mod outgoing;
 pub mod private_space;
 pub mod profile;
 pub mod statuses;
+pub mod tags;
 pub mod text;
 pub mod timelines;
 pub mod views;

@@ -35,6 +35,8 @@ pub struct StatusView {
     pub bookmarked: bool,
     pub pinned: bool,
     pub reblog: Option<Box<StatusView>>,
+    /// The viewer's filters this status matches (filled by `service::filters`).
+    pub filtered: Vec<crate::service::filters::FilterMatch>,
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -161,6 +163,7 @@ pub async fn statuses(
             bookmarked: marks.contains(&s.id),
             pinned: pins.contains(&s.id),
             reblog: None,
+            filtered: Vec::new(),
             status: s.clone(),
         })
     };
