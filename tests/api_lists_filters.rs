@@ -466,13 +466,22 @@ async fn followed_hashtags_bring_public_posts_home() {
     let listed = alice.get("/api/v1/followed_tags").await.list().clone();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["name"], "housing");
+    alice.post_empty("/api/v1/tags/housing/follow").await.ok();
+    assert_eq!(alice.get("/api/v1/followed_tags").await.list().len(), 1, "following twice is following once");
 
+    alice.post_empty("/api/v1/tags/schools/follow").await.ok();
+    let schools = post(&dave, "Term dates for #schools", "public").await;
     let public = post(&dave, "New #housing rules", "public").await;
     let unlisted = post(&dave, "Quiet #housing note", "unlisted").await;
     let private = post(&dave, "Followers-only #housing note", "private").await;
     let untagged = post(&dave, "Something else", "public").await;
     let at_home = home(&alice).await;
-    assert!(contains_id(&at_home, &public));
+    assert!(contains_id(&at_home, &public) && contains_id(&at_home, &schools));
+    // Paging walks through both hashtags in order.
+    let first = alice.get("/api/v1/timelines/home?limit=1").await;
+    assert_eq!(ids_of(first.list()), vec![public.clone()]);
+    let next = alice.get(&first.link("next").expect("a next link")).await.list().clone();
+    assert_eq!(ids_of(&next), vec![schools.clone()]);
     assert!(!contains_id(&at_home, &unlisted) && !contains_id(&at_home, &private) && !contains_id(&at_home, &untagged));
 
     let tag = alice.get("/api/v1/tags/housing").await.ok().clone();
@@ -488,8 +497,9 @@ async fn followed_hashtags_bring_public_posts_home() {
 
     let unfollowed = alice.post_empty("/api/v1/tags/housing/unfollow").await.ok().clone();
     assert_eq!(unfollowed["following"], false);
-    assert!(alice.get("/api/v1/followed_tags").await.list().is_empty());
-    assert!(!contains_id(&home(&alice).await, &public));
+    assert_eq!(alice.get("/api/v1/followed_tags").await.list()[0]["name"], "schools");
+    let at_home = home(&alice).await;
+    assert!(!contains_id(&at_home, &public) && contains_id(&at_home, &schools));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

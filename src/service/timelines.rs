@@ -19,25 +19,27 @@ fn base_filters(viewer: Option<i64>) -> Vec<SqlFilter> {
 /// Where a feed's candidates come from.
 #[derive(Clone, Copy)]
 enum Feed<'a> {
-    /// Own posts and followed accounts'; with `tags`, also public posts with a followed hashtag.
+    /// Own posts and followed accounts'; also public posts with one of `tags` (followed ones).
     Home {
-        tags: bool,
+        tags: &'a [String],
     },
     List(&'a lists::Model),
 }
 
 const FEED_BATCH: u64 = 80;
+/// Followed hashtags read for the home timeline, at most (each is one index range).
+const MAX_HOME_TAGS: u64 = 100;
 
 impl Feed<'_> {
     async fn candidates(self, db: &impl sea_orm::ConnectionTrait, viewer: i64, page: Page) -> AppResult<Vec<i64>> {
         match self {
             Feed::List(list) => Ok(lq::candidates(db, list, page, FEED_BATCH).await?),
-            Feed::Home { tags: false } => Ok(sq::home_candidates(db, viewer, page, FEED_BATCH).await?),
-            Feed::Home { tags: true } => {
+            Feed::Home { tags: [] } => Ok(sq::home_candidates(db, viewer, page, FEED_BATCH).await?),
+            Feed::Home { tags } => {
                 // Both sources hold their newest `FEED_BATCH`; the merged newest `FEED_BATCH`
                 // are then exact, and the next round starts below the last of them.
                 let mut ids = sq::home_candidates(db, viewer, page, FEED_BATCH).await?;
-                ids.extend(sq::followed_tag_candidates(db, viewer, page, FEED_BATCH).await?);
+                ids.extend(sq::tagged_candidates(db, tags, page, FEED_BATCH).await?);
                 ids.sort_unstable();
                 ids.dedup();
                 if !page.ascending() {
@@ -52,9 +54,9 @@ impl Feed<'_> {
     /// Conditions beyond visibility, blocks and mutes.
     fn filters(self, viewer: i64) -> Vec<SqlFilter> {
         match self {
-            Feed::Home { tags: false } => vec![],
+            Feed::Home { tags: [] } => vec![],
             // Posts that came in by a hashtag are public ones; the rest are followed or own.
-            Feed::Home { tags: true } => vec![SqlFilter::new(
+            Feed::Home { .. } => vec![SqlFilter::new(
                 "s.visibility = 'public' OR s.account_id = ? \
                  OR EXISTS (SELECT 1 FROM follows hf WHERE hf.account_id = ? AND hf.target_account_id = s.account_id)",
                 vec![viewer.into(), viewer.into()],
@@ -67,8 +69,8 @@ impl Feed<'_> {
 /// Own posts and those of followed accounts (with their boosts), newest first; and public posts
 /// carrying a hashtag the viewer follows. Members of an exclusive list are read in that list.
 pub async fn home(state: &AppState, viewer: i64, page: Page) -> AppResult<Vec<StatusView>> {
-    let tags = tq::follows_any_tag(&state.db.conn, viewer).await?;
-    feed(state, viewer, page, Feed::Home { tags }).await
+    let tags = tq::followed_tag_names(&state.db.conn, viewer, MAX_HOME_TAGS).await?;
+    feed(state, viewer, page, Feed::Home { tags: &tags }).await
 }
 
 /// Posts (with boosts) by the members of a list whom its owner follows, newest first.

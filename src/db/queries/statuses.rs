@@ -131,22 +131,29 @@ pub async fn home_candidates(
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
-/// Ids of the newest (or oldest, reading upwards) `limit` statuses carrying a hashtag the
-/// account follows, from the `(tag, status_id)` index; callers keep the public ones.
-pub async fn followed_tag_candidates(
+/// Ids of the newest (or oldest, reading upwards) `limit` statuses carrying one of `tags`, each
+/// hashtag read in order from the `(tag, status_id)` index (one query, no sort of a popular
+/// tag's whole history); callers merge them and keep the public ones.
+pub async fn tagged_candidates(
     db: &impl ConnectionTrait,
-    account: i64,
+    tags: &[String],
     page: Page,
     limit: u64,
 ) -> Result<Vec<i64>, DbErr> {
-    let mut sql = String::from(
-        "SELECT DISTINCT st.status_id AS id FROM status_tags st \
-         WHERE st.tag IN (SELECT t.tag FROM tag_follows t WHERE t.account_id = ?)",
-    );
-    let mut values: Vec<Value> = vec![account.into()];
-    push_bounds(&mut sql, &mut values, "st.status_id", page);
-    sql.push_str(if page.ascending() { " ORDER BY id ASC" } else { " ORDER BY id DESC" });
-    sql.push_str(&format!(" LIMIT {limit}"));
+    let mut parts = Vec::with_capacity(tags.len());
+    let mut values: Vec<Value> = Vec::new();
+    for (n, tag) in tags.iter().enumerate() {
+        let mut sql = String::from("SELECT st.status_id AS id FROM status_tags st WHERE st.tag = ?");
+        values.push(tag.clone().into());
+        push_bounds(&mut sql, &mut values, "st.status_id", page);
+        sql.push_str(if page.ascending() { " ORDER BY st.status_id ASC" } else { " ORDER BY st.status_id DESC" });
+        sql.push_str(&format!(" LIMIT {limit}"));
+        parts.push(format!("SELECT id FROM ({sql}) t{n}"));
+    }
+    if parts.is_empty() {
+        return Ok(vec![]);
+    }
+    let sql = parts.join(" UNION ALL ");
     let rows = IdRow::find_by_statement(statement(db.get_database_backend(), &sql, values)).all(db).await?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }

@@ -3,16 +3,24 @@ use std::collections::HashMap;
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Value,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Value,
 };
 
 use super::Page;
 use super::statuses::statement;
 use crate::db::entities::{featured_tags, tag_follows};
 
-pub async fn follows_any_tag(db: &impl ConnectionTrait, account: i64) -> Result<bool, DbErr> {
-    Ok(tag_follows::Entity::find().filter(tag_follows::Column::AccountId.eq(account)).count(db).await? > 0)
+/// The hashtags an account follows (the first `limit`, oldest follow first).
+pub async fn followed_tag_names(db: &impl ConnectionTrait, account: i64, limit: u64) -> Result<Vec<String>, DbErr> {
+    Ok(tag_follows::Entity::find()
+        .filter(tag_follows::Column::AccountId.eq(account))
+        .order_by_asc(tag_follows::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| t.tag)
+        .collect())
 }
 
 /// Of `tags`, those the account follows.
