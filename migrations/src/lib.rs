@@ -7,6 +7,7 @@ mod m20261122_000003_federation;
 mod m20261122_000004_uniqueness;
 mod m20261122_000005_delivery_hosts;
 mod m20261122_000010_oauth;
+mod m20261122_000011_lists_filters;
 mod m20261122_000012_reports_announcements;
 mod m20261122_000014_moves_and_limits;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_uniqueness::Migration),
             Box::new(m20261122_000005_delivery_hosts::Migration),
             Box::new(m20261122_000010_oauth::Migration),
+            Box::new(m20261122_000011_lists_filters::Migration),
             Box::new(m20261122_000012_reports_announcements::Migration),
             Box::new(m20261122_000014_moves_and_limits::Migration),
         ]

@@ -2,9 +2,13 @@
 //! transaction and never build wire formats or call HTTP.
 pub mod accounts;
 pub mod announcements;
+pub mod conversations;
 pub mod discovery;
 pub mod domains;
+pub mod filters;
 pub mod follows;
+pub mod lists;
+pub mod markers;
 pub mod media;
 pub mod oauth;
 pub mod outgoing;
@@ -13,6 +17,7 @@ pub mod profile;
 pub mod reactions;
 pub mod reports;
 pub mod statuses;
+pub mod tags;
 pub mod text;
 pub mod timelines;
 pub mod views;

@@ -1,9 +1,9 @@
 //! Timelines and lists of posts: home, local, profiles, threads, bookmarks, collections.
 //! Each list takes its visibility filter from `visibility`.
 use crate::app::AppState;
-use crate::db::entities::statuses;
+use crate::db::entities::{lists, statuses};
 use crate::db::queries::statuses::{self as sq, SqlFilter};
-use crate::db::queries::{Page, notifications as nq};
+use crate::db::queries::{Page, lists as lq, notifications as nq, tags as tq};
 use crate::error::{AppError, AppResult};
 use crate::service::views::{self, NotificationView, StatusView};
 use crate::service::visibility;
@@ -16,26 +16,86 @@ fn base_filters(viewer: Option<i64>) -> Vec<SqlFilter> {
     f
 }
 
-/// Own posts and those of followed accounts (with their boosts), newest first.
-///
-/// The newest candidates come from the `(account_id, id)` index alone; only they go through the
-/// visibility, block and mute filters. If filters leave the page short, the next candidates
-/// are read, so the result is the same as filtering the whole table, at a fraction of the cost.
+/// Where a feed's candidates come from.
+#[derive(Clone, Copy)]
+enum Feed<'a> {
+    /// Own posts and followed accounts'; also public posts with one of `tags` (followed ones).
+    Home {
+        tags: &'a [String],
+    },
+    List(&'a lists::Model),
+}
+
+const FEED_BATCH: u64 = 80;
+/// Followed hashtags read for the home timeline, at most (each is one index range).
+const MAX_HOME_TAGS: u64 = 100;
+
+impl Feed<'_> {
+    async fn candidates(self, db: &impl sea_orm::ConnectionTrait, viewer: i64, page: Page) -> AppResult<Vec<i64>> {
+        match self {
+            Feed::List(list) => Ok(lq::candidates(db, list, page, FEED_BATCH).await?),
+            Feed::Home { tags: [] } => Ok(sq::home_candidates(db, viewer, page, FEED_BATCH).await?),
+            Feed::Home { tags } => {
+                // Both sources hold their newest `FEED_BATCH`; the merged newest `FEED_BATCH`
+                // are then exact, and the next round starts below the last of them.
+                let mut ids = sq::home_candidates(db, viewer, page, FEED_BATCH).await?;
+                ids.extend(sq::tagged_candidates(db, tags, page, FEED_BATCH).await?);
+                ids.sort_unstable();
+                ids.dedup();
+                if !page.ascending() {
+                    ids.reverse();
+                }
+                ids.truncate(FEED_BATCH as usize);
+                Ok(ids)
+            }
+        }
+    }
+
+    /// Conditions beyond visibility, blocks and mutes.
+    fn filters(self, viewer: i64) -> Vec<SqlFilter> {
+        match self {
+            Feed::Home { tags: [] } => vec![],
+            // Posts that came in by a hashtag are public ones; the rest are followed or own.
+            Feed::Home { .. } => vec![SqlFilter::new(
+                "s.visibility = 'public' OR s.account_id = ? \
+                 OR EXISTS (SELECT 1 FROM follows hf WHERE hf.account_id = ? AND hf.target_account_id = s.account_id)",
+                vec![viewer.into(), viewer.into()],
+            )],
+            Feed::List(list) => vec![crate::service::lists::replies_filter(list)],
+        }
+    }
+}
+
+/// Own posts and those of followed accounts (with their boosts), newest first; and public posts
+/// carrying a hashtag the viewer follows. Members of an exclusive list are read in that list.
 pub async fn home(state: &AppState, viewer: i64, page: Page) -> AppResult<Vec<StatusView>> {
-    const BATCH: u64 = 80;
+    let tags = tq::followed_tag_names(&state.db.conn, viewer, MAX_HOME_TAGS).await?;
+    feed(state, viewer, page, Feed::Home { tags: &tags }).await
+}
+
+/// Posts (with boosts) by the members of a list whom its owner follows, newest first.
+pub async fn list(state: &AppState, list: &lists::Model, page: Page) -> AppResult<Vec<StatusView>> {
+    feed(state, list.account_id, page, Feed::List(list)).await
+}
+
+/// The newest candidates come from an index alone; only they go through the visibility, block
+/// and mute filters. If filters leave the page short, the next candidates are read, so the
+/// result is the same as filtering the whole table, at a fraction of the cost.
+async fn feed(state: &AppState, viewer: i64, page: Page, source: Feed<'_>) -> AppResult<Vec<StatusView>> {
     let db = &state.db.conn;
     let mut rows: Vec<statuses::Model> = Vec::new();
     let mut cursor = page;
     for _ in 0..50 {
-        let candidates = sq::home_candidates(db, viewer, cursor, BATCH).await?;
+        let candidates = source.candidates(db, viewer, cursor).await?;
         let Some(&last) = candidates.last() else { break };
         let mut f = base_filters(Some(viewer));
         f.push(visibility::mute_filter(viewer));
+        f.extend(source.filters(viewer));
         let placeholders = vec!["?"; candidates.len()].join(",");
         f.push(SqlFilter::new(format!("s.id IN ({placeholders})"), candidates.iter().map(|id| (*id).into()).collect()));
-        let batch = Page { max_id: None, since_id: None, min_id: None, limit: BATCH };
+        let batch = Page { max_id: None, since_id: None, min_id: None, limit: FEED_BATCH };
         rows.extend(sq::select_statuses(db, f, batch).await?);
-        if rows.len() as u64 >= page.limit || (candidates.len() as u64) < BATCH {
+        if rows.len() as u64 >= page.limit || (candidates.len() as u64) < FEED_BATCH {
             break;
         }
         if page.ascending() {

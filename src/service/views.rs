@@ -37,6 +37,8 @@ pub struct StatusView {
     /// Whether the viewer muted this status's conversation.
     pub muted: bool,
     pub reblog: Option<Box<StatusView>>,
+    /// The viewer's filters this status matches (filled by `service::filters`).
+    pub filtered: Vec<crate::service::filters::FilterMatch>,
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -173,6 +175,7 @@ pub async fn statuses(
             pinned: pins.contains(&s.id),
             muted: muted_threads.contains(&s.thread_id),
             reblog: None,
+            filtered: Vec::new(),
             status: s.clone(),
         })
     };

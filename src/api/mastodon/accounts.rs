@@ -230,6 +230,8 @@ async fn statuses(
         list.first().map(|s| s.status.id),
         list.last().map(|s| s.status.id),
     );
+    let list = crate::service::filters::apply(&state, viewer_id, crate::service::filters::FilterContext::Account, list)
+        .await?;
     Ok((headers, Json(list.iter().map(|s| status(&ctx, s, false)).collect())))
 }
 

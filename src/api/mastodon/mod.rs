@@ -2,14 +2,19 @@
 mod accounts;
 mod announcements;
 mod blocks;
+mod conversations;
 mod discovery;
+mod filters;
 mod instance;
 mod interactions;
+mod lists;
+mod markers;
 mod media;
 mod notifications;
 mod reports;
 mod search;
 mod statuses;
+mod tags;
 mod timelines;
 
 use axum::Router;
@@ -30,4 +35,9 @@ pub fn routes() -> Router<AppState> {
         .merge(discovery::routes())
         .merge(announcements::routes())
         .merge(reports::routes())
+        .merge(lists::routes())
+        .merge(markers::routes())
+        .merge(filters::routes())
+        .merge(tags::routes())
+        .merge(conversations::routes())
 }

@@ -62,6 +62,7 @@ async fn list(
     let page = p.page.page(40, 80)?;
     let (list, first, last) =
         timelines::notifications(&state, me.id(), p.types.as_deref(), p.exclude_types.as_deref(), page).await?;
+    let list = crate::service::filters::apply_to_notifications(&state, me.id(), list).await?;
     let ctx = state.ctx();
     let headers = link_header(&state.base_url, "/api/v1/notifications", &query_pairs(q.as_deref()), first, last);
     Ok((headers, Json(list.iter().map(|n| notification(&ctx, n)).collect())))

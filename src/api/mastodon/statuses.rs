@@ -12,6 +12,7 @@ use crate::api::path_id;
 use crate::app::AppState;
 use crate::db::queries::statuses as sq;
 use crate::error::{AppError, AppResult};
+use crate::service::filters::{self, FilterContext};
 use crate::service::statuses::{self as svc, Compose};
 use crate::service::{timelines, views};
 
@@ -81,7 +82,8 @@ async fn render(
     s: crate::db::entities::statuses::Model,
     with_source: bool,
 ) -> AppResult<Status> {
-    let v = views::statuses(&state.db.conn, viewer, vec![s]).await?.pop().ok_or_else(AppError::not_found)?;
+    let mut v = views::statuses(&state.db.conn, viewer, vec![s]).await?.pop().ok_or_else(AppError::not_found)?;
+    filters::annotate(state, viewer, FilterContext::Thread, &mut v).await?;
     Ok(status(&state.ctx(), &v, with_source))
 }
 
@@ -132,7 +134,9 @@ async fn context(
     Path(id): Path<String>,
 ) -> AppResult<Json<Context>> {
     let viewer = viewer.map(|v| v.id());
-    let c = timelines::context(&state, viewer, path_id(&id)?).await?;
+    let mut c = timelines::context(&state, viewer, path_id(&id)?).await?;
+    c.ancestors = filters::apply(&state, viewer, FilterContext::Thread, c.ancestors).await?;
+    c.descendants = filters::apply(&state, viewer, FilterContext::Thread, c.descendants).await?;
     let ctx = state.ctx();
     Ok(Json(Context {
         ancestors: c.ancestors.iter().map(|s| status(&ctx, s, false)).collect(),

@@ -12,6 +12,7 @@ use crate::api::pagination::{PageParams, link_header};
 use crate::app::AppState;
 use crate::db::queries::statuses as sq;
 use crate::error::{AppError, AppResult};
+use crate::service::filters::{self, FilterContext};
 use crate::service::timelines;
 use crate::service::views::StatusView;
 
@@ -28,7 +29,16 @@ fn params<T: serde::de::DeserializeOwned>(q: &Option<String>) -> AppResult<T> {
     from_fields(query_map(q.as_deref())).map_err(|e| AppError::bad_request(e.message))
 }
 
-fn answer(state: &AppState, path: &str, q: &Option<String>, list: &[StatusView]) -> (HeaderMap, Json<Vec<Status>>) {
+/// The page as JSON with its `Link` header. Paging follows what was read; the viewer's filters
+/// for `context` then leave out or mark statuses.
+async fn answer(
+    state: &AppState,
+    path: &str,
+    q: &Option<String>,
+    viewer: Option<i64>,
+    context: FilterContext,
+    list: Vec<StatusView>,
+) -> AppResult<(HeaderMap, Json<Vec<Status>>)> {
     let ctx = state.ctx();
     let headers = link_header(
         &state.base_url,
@@ -37,7 +47,8 @@ fn answer(state: &AppState, path: &str, q: &Option<String>, list: &[StatusView])
         list.first().map(|s| s.status.id),
         list.last().map(|s| s.status.id),
     );
-    (headers, Json(list.iter().map(|s| status(&ctx, s, false)).collect()))
+    let shown = filters::apply(state, viewer, context, list).await?;
+    Ok((headers, Json(shown.iter().map(|s| status(&ctx, s, false)).collect())))
 }
 
 async fn home(
@@ -48,7 +59,7 @@ async fn home(
     me.require("read:statuses")?;
     let p: PageParams = params(&q)?;
     let list = timelines::home(&state, me.id(), p.page(20, 40)?).await?;
-    Ok(answer(&state, "/api/v1/timelines/home", &q, &list))
+    answer(&state, "/api/v1/timelines/home", &q, Some(me.id()), FilterContext::Home, list).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -74,8 +85,9 @@ async fn public(
         (false, true) => timelines::Scope::Remote,
         (false, false) => timelines::Scope::All,
     };
-    let list = timelines::public(&state, viewer.map(|v| v.id()), scope, p.only_media, p.page.page(20, 40)?).await?;
-    Ok(answer(&state, "/api/v1/timelines/public", &q, &list))
+    let viewer = viewer.map(|v| v.id());
+    let list = timelines::public(&state, viewer, scope, p.only_media, p.page.page(20, 40)?).await?;
+    answer(&state, "/api/v1/timelines/public", &q, viewer, FilterContext::Public, list).await
 }
 
 async fn tag(
@@ -88,8 +100,9 @@ async fn tag(
         return Err(AppError::not_found());
     }
     let p: PageParams = params(&q)?;
-    let list = timelines::tag(&state, viewer.map(|v| v.id()), &tag, p.page(20, 40)?).await?;
-    Ok(answer(&state, &format!("/api/v1/timelines/tag/{tag}"), &q, &list))
+    let viewer = viewer.map(|v| v.id());
+    let list = timelines::tag(&state, viewer, &tag, p.page(20, 40)?).await?;
+    answer(&state, &format!("/api/v1/timelines/tag/{tag}"), &q, viewer, FilterContext::Public, list).await
 }
 
 async fn bookmarks(

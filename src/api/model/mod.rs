@@ -1,13 +1,17 @@
 //! The only place that maps read models to Mastodon's JSON entities.
 pub mod account;
+pub mod conversation;
 pub mod discovery;
+pub mod filter;
 pub mod instance;
+pub mod list;
 pub mod media;
 pub mod moderation;
 pub mod notification;
 pub mod oauth;
 pub mod relationship;
 pub mod status;
+pub mod tag;
 
 /// Dates as Mastodon writes them: ISO 8601 with milliseconds, UTC.
 pub fn iso(t: chrono::DateTime<chrono::Utc>) -> String {

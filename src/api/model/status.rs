@@ -59,7 +59,7 @@ pub struct Status {
     pub muted: bool,
     pub bookmarked: bool,
     pub pinned: bool,
-    pub filtered: Vec<serde_json::Value>,
+    pub filtered: Vec<super::filter::FilterResult>,
 }
 
 /// `name` for local accounts, `name@host` for remote ones, as in page paths.
@@ -119,7 +119,7 @@ pub fn status(ctx: &Ctx<'_>, v: &StatusView, with_source: bool) -> Status {
         muted: v.muted,
         bookmarked: v.bookmarked,
         pinned: v.pinned,
-        filtered: vec![],
+        filtered: v.filtered.iter().map(super::filter::result).collect(),
     }
 }
 

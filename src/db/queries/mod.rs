@@ -1,14 +1,19 @@
 //! All SQL lives here, as functions over `&impl ConnectionTrait` so they compose in a transaction.
 pub mod accounts;
 pub mod announcements;
+pub mod conversations;
 pub mod discovery;
+pub mod filters;
 pub mod graph;
 pub mod instances;
 pub mod jobs;
+pub mod lists;
+pub mod markers;
 pub mod moderation;
 pub mod notifications;
 pub mod oauth;
 pub mod statuses;
+pub mod tags;
 
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 

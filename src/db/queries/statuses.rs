@@ -90,9 +90,26 @@ struct IdRow {
     id: i64,
 }
 
+/// Adds the page's bounds on an id column to a query.
+pub fn push_bounds(sql: &mut String, values: &mut Vec<Value>, column: &str, page: Page) {
+    if let Some(max) = page.max_id {
+        sql.push_str(&format!(" AND {column} < ?"));
+        values.push(max.into());
+    }
+    if let Some(since) = page.since_id {
+        sql.push_str(&format!(" AND {column} > ?"));
+        values.push(since.into());
+    }
+    if let Some(min) = page.min_id {
+        sql.push_str(&format!(" AND {column} > ?"));
+        values.push(min.into());
+    }
+}
+
 /// Ids of the newest (or, reading upwards, the oldest) `limit` statuses by the account or the
 /// accounts it follows, inside the page's bounds. Only the `(account_id, id)` index is read, so
 /// this stays cheap however many posts there are; callers filter the candidates afterwards.
+/// Accounts in one of the member's exclusive lists are read in that list, not at home.
 pub async fn home_candidates(
     db: &impl ConnectionTrait,
     account: i64,
@@ -101,23 +118,42 @@ pub async fn home_candidates(
 ) -> Result<Vec<i64>, DbErr> {
     let mut sql = String::from(
         "SELECT c.id FROM statuses c WHERE c.account_id IN \
-         (SELECT target_account_id FROM follows WHERE account_id = ? UNION ALL SELECT ?)",
+         (SELECT f.target_account_id FROM follows f WHERE f.account_id = ? AND NOT EXISTS \
+          (SELECT 1 FROM list_accounts la JOIN lists l ON l.id = la.list_id \
+           WHERE la.account_id = f.target_account_id AND l.account_id = ? AND l.exclusive = ?) \
+         UNION ALL SELECT ?)",
     );
-    let mut values: Vec<Value> = vec![account.into(), account.into()];
-    if let Some(max) = page.max_id {
-        sql.push_str(" AND c.id < ?");
-        values.push(max.into());
-    }
-    if let Some(since) = page.since_id {
-        sql.push_str(" AND c.id > ?");
-        values.push(since.into());
-    }
-    if let Some(min) = page.min_id {
-        sql.push_str(" AND c.id > ?");
-        values.push(min.into());
-    }
+    let mut values: Vec<Value> = vec![account.into(), account.into(), true.into(), account.into()];
+    push_bounds(&mut sql, &mut values, "c.id", page);
     sql.push_str(if page.ascending() { " ORDER BY c.id ASC" } else { " ORDER BY c.id DESC" });
     sql.push_str(&format!(" LIMIT {limit}"));
+    let rows = IdRow::find_by_statement(statement(db.get_database_backend(), &sql, values)).all(db).await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// Ids of the newest (or oldest, reading upwards) `limit` statuses carrying one of `tags`, each
+/// hashtag read in order from the `(tag, status_id)` index (one query, no sort of a popular
+/// tag's whole history); callers merge them and keep the public ones.
+pub async fn tagged_candidates(
+    db: &impl ConnectionTrait,
+    tags: &[String],
+    page: Page,
+    limit: u64,
+) -> Result<Vec<i64>, DbErr> {
+    let mut parts = Vec::with_capacity(tags.len());
+    let mut values: Vec<Value> = Vec::new();
+    for (n, tag) in tags.iter().enumerate() {
+        let mut sql = String::from("SELECT st.status_id AS id FROM status_tags st WHERE st.tag = ?");
+        values.push(tag.clone().into());
+        push_bounds(&mut sql, &mut values, "st.status_id", page);
+        sql.push_str(if page.ascending() { " ORDER BY st.status_id ASC" } else { " ORDER BY st.status_id DESC" });
+        sql.push_str(&format!(" LIMIT {limit}"));
+        parts.push(format!("SELECT id FROM ({sql}) t{n}"));
+    }
+    if parts.is_empty() {
+        return Ok(vec![]);
+    }
+    let sql = parts.join(" UNION ALL ");
     let rows = IdRow::find_by_statement(statement(db.get_database_backend(), &sql, values)).all(db).await?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
