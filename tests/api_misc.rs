@@ -49,6 +49,7 @@ async fn remote_account(node: &TestNode, name: &str, domain: &str) -> i64 {
         header_remote_url: None,
         fetched_at: Some(now),
         moved_to_account_id: None,
+        also_known_as: "[]".to_owned(),
     })
     .insert(&node.state.db.conn)
     .await

@@ -21,6 +21,15 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // Other accounts of the same person (ActivityPub ids), which may move here.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Alias::new("accounts"))
+                    .add_column(ColumnDef::new(Alias::new("also_known_as")).text().not_null().default("[]"))
+                    .to_owned(),
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()
@@ -34,6 +43,11 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .alter_table(Table::alter().table(Alias::new("instances")).drop_column(Alias::new("silenced")).to_owned())
+            .await?;
+        manager
+            .alter_table(
+                Table::alter().table(Alias::new("accounts")).drop_column(Alias::new("also_known_as")).to_owned(),
+            )
             .await?;
         manager
             .alter_table(

@@ -89,6 +89,7 @@ pub fn signer(base_url: &str, keys: &InstanceKeys) -> anyhow::Result<ApubPerson>
         header_remote_url: None,
         fetched_at: None,
         moved_to_account_id: None,
+        also_known_as: "[]".to_owned(),
     };
     Ok(ApubPerson { account, ap_id: Url::parse(&actor_id(base_url))? })
 }
@@ -119,6 +120,8 @@ pub fn document(base_url: &str, domain: &str, site_name: &str, public_key_pem: &
         discoverable: Some(false),
         published: None,
         attachment: Vec::new(),
+        also_known_as: Vec::new(),
+        moved_to: None,
         id,
     })
 }

@@ -29,6 +29,9 @@ struct Delivery {
 
 const CONTEXT: ActivityContext = ActivityContext;
 
+/// The `actor` of a delivery signed by the instance actor rather than a member.
+const INSTANCE_ACTOR: i64 = 0;
+
 async fn person(state: &AppState, id: i64) -> FedResult<ApubPerson> {
     let a = aq::account_by_id(&state.db.conn, id).await?.ok_or_else(|| FedError::bad("account gone"))?;
     ApubPerson::load(state, a).await
@@ -271,8 +274,45 @@ pub async fn run_federate(state: &AppState, payload: &str) -> FedResult<()> {
             fan_out(state, target, activity, vec![f.account.inbox_url.clone().unwrap_or_default()]).await?;
         }
         Outgoing::Report { report } => {
-            // The event is recorded with the report; sending it is the next step.
-            tracing::info!(report, "Flag delivery not yet implemented");
+            // Sent by the instance actor, as Mastodon does, so the reporter stays anonymous.
+            let Some(r) = crate::db::queries::moderation::report_by_id(&state.db.conn, report).await? else {
+                return Ok(());
+            };
+            let target = person(state, r.target_account_id).await?;
+            if target.is_local() {
+                return Ok(());
+            }
+            let mut object = vec![target.ap_id.to_string()];
+            for id in crate::service::reports::status_ids(&r) {
+                if let Some(s) = sq::status_by_id(&state.db.conn, id).await?
+                    && s.account_id == r.target_account_id
+                {
+                    object.push(crate::federation::objects::note::status_ap_id(state, &s));
+                }
+            }
+            let activity = json!({
+                "@context": CONTEXT,
+                "id": activity_id(base, "flag", r.id),
+                "type": "Flag",
+                "actor": crate::federation::instance_actor::actor_id(base),
+                "content": r.comment,
+                "object": object,
+            });
+            fan_out(state, INSTANCE_ACTOR, activity, vec![inbox_of(&target)]).await?;
+        }
+        Outgoing::Move { account, target } => {
+            let (me, new) = (person(state, account).await?, person(state, target).await?);
+            let activity = json!({
+                "@context": CONTEXT,
+                "id": activity_id(base, "move", crate::ids::next_id()),
+                "type": "Move",
+                "actor": me.ap_id,
+                "object": me.ap_id,
+                "target": new.ap_id,
+                "to": [format!("{}/followers", me.ap_id)],
+            });
+            let inboxes = graph::remote_follower_inboxes(&state.db.conn, account).await?;
+            fan_out(state, account, activity, inboxes).await?;
         }
     }
     Ok(())
@@ -355,7 +395,12 @@ pub async fn run_deliver(state: &AppState, payload: &str) -> FedResult<Delivered
 async fn send(state: &AppState, d: &Delivery, inbox: Url) -> FedResult<()> {
     let data = state.federation_data().ok_or_else(|| FedError::bad("federation is not configured"))?;
     let d = Delivery { inbox: d.inbox.clone(), actor: d.actor, activity: d.activity.clone() };
-    let signer = person(state, d.actor).await?;
+    let signer = if d.actor == INSTANCE_ACTOR {
+        let keys = crate::federation::instance_actor::ensure_keys(&state.db).await?;
+        crate::federation::instance_actor::signer(&state.base_url, &keys)?
+    } else {
+        person(state, d.actor).await?
+    };
     let body = match d.activity {
         Value::Object(m) => m,
         _ => return Err(FedError::bad("stored activity is not an object")),

@@ -20,6 +20,9 @@ pub fn context() -> Value {
         "https://w3id.org/security/v1",
         {
             "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+            "alsoKnownAs": {"@id": "as:alsoKnownAs", "@type": "@id"},
+            "movedTo": {"@id": "as:movedTo", "@type": "@id"},
+            "featured": {"@id": "toot:featured", "@type": "@id"},
             "sensitive": "as:sensitive",
             "Hashtag": "as:Hashtag",
             "toot": "http://joinmastodon.org/ns#",
@@ -116,6 +119,11 @@ pub struct Person {
     pub published: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "deserialize_skip_error")]
     pub attachment: Vec<PropertyValue>,
+    /// The person's other accounts: an account may move here only from one of these.
+    #[serde(default, deserialize_with = "deserialize_skip_error", skip_serializing_if = "Vec::is_empty")]
+    pub also_known_as: Vec<Url>,
+    #[serde(default, deserialize_with = "deserialize_skip_error", skip_serializing_if = "Option::is_none")]
+    pub moved_to: Option<Url>,
 }
 
 /// A `tag` entry: a mention or a hashtag (other kinds are kept but ignored).

@@ -192,6 +192,7 @@ fn new_account(id: i64, username: &str) -> accounts::Model {
         header_remote_url: None,
         fetched_at: None,
         moved_to_account_id: None,
+        also_known_as: "[]".to_owned(),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod follows;
 pub mod lists;
 pub mod markers;
 pub mod media;
+pub mod migration;
 pub mod oauth;
 pub mod outgoing;
 pub mod private_space;

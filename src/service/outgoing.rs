@@ -83,6 +83,11 @@ pub enum Outgoing {
     Report {
         report: i64,
     },
+    /// A local member moved to another account.
+    Move {
+        account: i64,
+        target: i64,
+    },
 }
 
 /// Queues an event in the caller's transaction.

@@ -41,6 +41,8 @@ pub struct Model {
     pub fetched_at: Option<DateTimeUtc>,
     /// Set when the account announced it moved (`Move`): its new account.
     pub moved_to_account_id: Option<i64>,
+    /// JSON list of the ActivityPub ids of this person's other accounts (aliases).
+    pub also_known_as: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

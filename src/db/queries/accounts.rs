@@ -200,6 +200,26 @@ pub async fn set_setting(db: &impl ConnectionTrait, key: &str, value: &str) -> R
     Ok(())
 }
 
+/// Records that an account moved to another one.
+pub async fn set_moved_to(db: &impl ConnectionTrait, account: i64, target: i64) -> Result<(), DbErr> {
+    accounts::Entity::update_many()
+        .col_expr(accounts::Column::MovedToAccountId, sea_orm::sea_query::Expr::value(Some(target)))
+        .filter(accounts::Column::Id.eq(account))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Replaces an account's aliases (a JSON list of ActivityPub ids).
+pub async fn set_aliases(db: &impl ConnectionTrait, account: i64, json: &str) -> Result<(), DbErr> {
+    accounts::Entity::update_many()
+        .col_expr(accounts::Column::AlsoKnownAs, sea_orm::sea_query::Expr::value(json.to_owned()))
+        .filter(accounts::Column::Id.eq(account))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
 /// Stores `value` under `key` unless the key is already there (a racing writer keeps its value).
 pub async fn insert_setting_if_absent(db: &impl ConnectionTrait, key: &str, value: &str) -> Result<(), DbErr> {
     let model = site_settings::ActiveModel { key: Set(key.to_owned()), value: Set(value.to_owned()) };

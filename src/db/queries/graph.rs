@@ -6,7 +6,7 @@ use sea_orm::{
 };
 
 use super::Page;
-use crate::db::entities::{blocks, follow_requests, follows, mutes};
+use crate::db::entities::{accounts, blocks, follow_requests, follows, mutes};
 
 /// What one account is to another, from the first one's side.
 #[derive(Debug, Clone, Default)]
@@ -407,6 +407,18 @@ pub async fn take_follows_with_domain(
     .await?;
     Ok((following, followers))
 }
+/// This node's members who follow `account`.
+pub async fn local_followers_of(db: &impl ConnectionTrait, account: i64) -> Result<Vec<accounts::Model>, DbErr> {
+    let ids: Vec<i64> = follows::Entity::find()
+        .filter(follows::Column::TargetAccountId.eq(account))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| f.account_id)
+        .collect();
+    Ok(super::accounts::accounts_by_ids(db, &ids).await?.into_iter().filter(|a| a.domain.is_none()).collect())
+}
+
 pub async fn followers_count(db: &impl ConnectionTrait, account: i64) -> Result<u64, DbErr> {
     follows::Entity::find().filter(follows::Column::TargetAccountId.eq(account)).count(db).await
 }

@@ -4,6 +4,7 @@ pub mod changes;
 pub mod create;
 pub mod following;
 pub mod likes;
+pub mod moderation;
 
 use activitypub_federation::config::Data;
 use activitypub_federation::traits::Activity;
@@ -29,6 +30,8 @@ pub enum InboxActivity {
     Like(likes::Like),
     Announce(likes::Announce),
     Block(blocking::Block),
+    Flag(moderation::Flag),
+    Move(moderation::Move),
 }
 
 /// True the first time an activity id is seen (deliveries are retried and fan out to several

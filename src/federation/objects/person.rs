@@ -62,6 +62,21 @@ async fn ensure_keys(state: &AppState, account: accounts::Model) -> FedResult<ac
     aq::account_by_id(&state.db.conn, account.id).await?.ok_or_else(|| FedError::bad("account vanished"))
 }
 
+/// The aliases an account lists (its `alsoKnownAs`).
+pub fn aliases_of(a: &accounts::Model) -> Vec<Url> {
+    serde_json::from_str::<Vec<String>>(&a.also_known_as)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|u| Url::parse(u).ok())
+        .collect()
+}
+
+/// A remote actor's aliases, bounded, as stored.
+fn aliases_json(json: &Person) -> FedResult<String> {
+    let list: Vec<&str> = json.also_known_as.iter().take(20).map(Url::as_str).collect();
+    Ok(serde_json::to_string(&list)?)
+}
+
 fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
@@ -144,6 +159,14 @@ impl Object for ApubPerson {
             followers: Some(Url::parse(&format!("{id}/followers"))?),
             following: Some(Url::parse(&format!("{id}/following"))?),
             featured: Some(Url::parse(&format!("{id}/collections/featured"))?),
+            also_known_as: aliases_of(a),
+            moved_to: match a.moved_to_account_id {
+                Some(to) => match aq::account_by_id(&state.db.conn, to).await? {
+                    Some(t) => Some(ApubPerson::load(state, t).await?.ap_id),
+                    None => None,
+                },
+                None => None,
+            },
             endpoints: Some(Endpoints { shared_inbox: Some(Url::parse(&format!("{base}/inbox"))?) }),
             public_key: PublicKey {
                 id: format!("{id}#main-key"),
@@ -223,6 +246,7 @@ impl Object for ApubPerson {
                 am.avatar_remote_url = Set(json.icon.as_ref().map(|i| i.url.to_string()));
                 am.header_remote_url = Set(json.image.as_ref().map(|i| i.url.to_string()));
                 am.fetched_at = Set(Some(now));
+                am.also_known_as = Set(aliases_json(&json)?);
                 am.updated_at = Set(now);
                 am.update(&state.db.conn).await?
             }
@@ -259,6 +283,7 @@ impl Object for ApubPerson {
                     header_remote_url: json.image.as_ref().map(|i| i.url.to_string()),
                     fetched_at: Some(now),
                     moved_to_account_id: None,
+                    also_known_as: aliases_json(&json)?,
                 };
                 accounts::ActiveModel::from(row).insert(&state.db.conn).await?
             }

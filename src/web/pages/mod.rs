@@ -3,6 +3,7 @@ mod admin;
 mod apps;
 mod auth;
 mod me;
+mod moving;
 mod oauth;
 mod posts;
 mod timelines;
@@ -23,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .merge(timelines::routes())
         .merge(posts::routes())
         .merge(me::routes())
+        .merge(moving::routes())
         .merge(admin::routes())
         .merge(apps::routes())
         .merge(oauth::routes())
