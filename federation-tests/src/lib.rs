@@ -280,6 +280,11 @@ impl Api {
         }
     }
 
+    /// The bearer token this client sends.
+    pub fn token(&self) -> &str {
+        self.token.as_deref().unwrap_or_default()
+    }
+
     /// The same client, talking to another address (a replica process of the same node).
     pub fn at(&self, base: &str) -> Api {
         Api { http: self.http.clone(), base: base.to_owned(), token: self.token.clone() }

@@ -221,3 +221,40 @@ async fn a_long_post_federates_as_an_article_with_a_title_and_its_whole_text() {
     assert_eq!(content.matches("two beds free").count(), 20, "{content}");
     assert!(content.contains("Adult social care winter plan"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_followers_only_picture_is_copied_for_followers_and_never_served_to_others() {
+    let alpha = Node::start("alpha").await;
+    let beta = Node::start("beta").await;
+    let alice = alpha.create_member("alice");
+    let bob = beta.create_member("bob");
+    let carol = beta.create_member("carol");
+    bob.follow_remote(&alice.handle).await;
+    let (s, media) = alice.upload_png("Ward occupancy, private").await;
+    assert_eq!(s, StatusCode::OK, "{media}");
+    let post = alice
+        .post_status(json!({"status": "PRIVATE-PICTURE", "visibility": "private", "media_ids": [media["id"]]}))
+        .await;
+    let original = post["media_attachments"][0]["url"].as_str().expect("url").to_owned();
+
+    // Beta, where a follower is, fetched it with a signed request and serves it to him only.
+    let copy = eventually("the private picture on beta", WAIT, || async {
+        let r = bob.get("/api/v1/timelines/home").await;
+        r.1.as_array()
+            .and_then(|l| {
+                l.iter().find(|s| s["content"].as_str().is_some_and(|c| c.contains("PRIVATE-PICTURE"))).cloned()
+            })
+            .filter(|s| s["media_attachments"].as_array().is_some_and(|m| !m.is_empty()))
+    })
+    .await;
+    let url = copy["media_attachments"][0]["url"].as_str().expect("url").to_owned();
+    assert!(url.starts_with(&beta.base_url), "{url}");
+    let with_token = reqwest::Client::new().get(&url).bearer_auth(bob.token()).send().await.expect("fetch");
+    assert_eq!(with_token.status(), StatusCode::OK);
+    assert_eq!(reqwest::get(&url).await.expect("fetch").status(), StatusCode::NOT_FOUND);
+    let as_carol = reqwest::Client::new().get(&url).bearer_auth(carol.token()).send().await.expect("fetch");
+    assert_eq!(as_carol.status(), StatusCode::NOT_FOUND);
+
+    // The original is never served unsigned.
+    assert_eq!(reqwest::get(&original).await.expect("fetch").status(), StatusCode::NOT_FOUND);
+}

@@ -49,14 +49,23 @@ async fn allowed(state: &AppState, url: &Url) -> bool {
     }
 }
 
-/// Downloads at most `limit` bytes, without following redirects.
-async fn download(url: &Url, limit: usize) -> Option<Vec<u8>> {
+/// Downloads at most `limit` bytes, without following redirects. The request is signed by the
+/// instance actor, so that a server holding a followers-only post's file gives it to us (it
+/// checks that someone here is in the post's audience).
+async fn download(state: &AppState, url: &Url, limit: usize) -> Option<Vec<u8>> {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(15))
         .build()
         .ok()?;
-    let mut res = client.get(url.as_str()).send().await.ok()?;
+    let req = match state.federation_data() {
+        Some(data) => {
+            let builder = reqwest_middleware::ClientWithMiddleware::from(client.clone()).get(url.as_str());
+            data.sign_request(builder, bytes::Bytes::new()).await.ok()?
+        }
+        None => client.get(url.as_str()).build().ok()?,
+    };
+    let mut res = client.execute(req).await.ok()?;
     if !res.status().is_success() || res.content_length().is_some_and(|l| l as usize > limit) {
         return None;
     }
@@ -83,7 +92,7 @@ pub async fn cache_attachments(
             tracing::info!(url = %a.url, "remote attachment refused: not a public https address");
             continue;
         }
-        let Some(bytes) = download(&a.url, limit).await else {
+        let Some(bytes) = download(state, &a.url, limit).await else {
             tracing::info!(url = %a.url, "remote attachment could not be fetched");
             continue;
         };

@@ -94,6 +94,27 @@ pub async fn can_read_media(
     }
 }
 
+/// May another server (asking with a verified signature) copy this file? Yes when someone
+/// there is in its post's audience: a follower for followers-only posts, a mentioned account
+/// for direct ones. Their server caches the file so they can see it; nobody else there can.
+pub async fn server_may_read_media(
+    db: &impl ConnectionTrait,
+    domain: &str,
+    media: &crate::db::entities::media_attachments::Model,
+) -> Result<bool, DbErr> {
+    if media.kind == "avatar" || media.kind == "header" {
+        return Ok(true);
+    }
+    let Some(sid) = media.status_id else { return Ok(false) };
+    let Some(status) = sq::status_by_id(db, sid).await? else { return Ok(false) };
+    match Visibility::of(&status) {
+        Visibility::Public | Visibility::Unlisted => Ok(true),
+        Visibility::Private => Ok(graph::has_follower_on(db, status.account_id, domain).await?
+            || sq::mentions_on_domain(db, status.id, domain).await?),
+        Visibility::Direct => sq::mentions_on_domain(db, status.id, domain).await,
+    }
+}
+
 /// The SQL condition (over `statuses s`) that keeps only statuses `viewer` may read.
 pub fn list_filter(viewer: Option<i64>) -> SqlFilter {
     match viewer {

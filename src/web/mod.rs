@@ -189,6 +189,9 @@ async fn media_file(
     session::MaybeWebUser(user): session::MaybeWebUser,
     crate::api::auth::MaybeAuth(token_user): crate::api::auth::MaybeAuth,
     Path(file): Path<String>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
 ) -> Response {
     if !crate::media::MediaStore::valid_name(&file) {
         return error_page(&state, AppError::not_found());
@@ -201,6 +204,14 @@ async fn media_file(
         Ok(None) => return error_page(&state, AppError::not_found()),
         Err(e) => return error_page(&state, e),
     };
+    // Another server caching a restricted post's file for its members signs its request.
+    if viewer.is_none() && headers.contains_key("signature") {
+        return match signed_server_may_read(&state, &method, &uri, &headers, &m).await {
+            Ok(true) => file_response(&state, &file, &m, false).await,
+            Ok(false) => error_page(&state, AppError::not_found()),
+            Err(e) => error_page(&state, e),
+        };
+    }
     // The same rule as the post it belongs to: followers-only and direct files never reach
     // anyone outside the audience, even with the URL.
     match crate::service::visibility::can_read_media(&state.db.conn, viewer, &m).await {
@@ -209,9 +220,32 @@ async fn media_file(
         Err(e) => return error_page(&state, e.into()),
     }
     let public = m.kind == "avatar" || m.kind == "header" || viewer.is_none();
-    let bytes = match state.media.read(&file).await {
+    file_response(&state, &file, &m, public).await
+}
+
+/// Whether the verified signer's server has someone in the audience of the file's post.
+async fn signed_server_may_read(
+    state: &AppState,
+    method: &axum::http::Method,
+    uri: &axum::http::Uri,
+    headers: &axum::http::HeaderMap,
+    m: &crate::db::entities::media_attachments::Model,
+) -> AppResult<bool> {
+    let Some(data) = state.federation_data() else { return Ok(false) };
+    let signer = crate::federation::signed_fetch::signer(&data, method, uri, headers).await.map_err(|e| e.0)?;
+    let Some(domain) = signer.and_then(|p| p.account.domain) else { return Ok(false) };
+    Ok(crate::service::visibility::server_may_read_media(&state.db.conn, &domain, m).await?)
+}
+
+async fn file_response(
+    state: &AppState,
+    file: &str,
+    m: &crate::db::entities::media_attachments::Model,
+    public: bool,
+) -> Response {
+    let bytes = match state.media.read(file).await {
         Ok(b) => b,
-        Err(_) => return error_page(&state, AppError::not_found()),
+        Err(_) => return error_page(state, AppError::not_found()),
     };
     let mut resp = bytes.into_response();
     let h = resp.headers_mut();
@@ -229,7 +263,7 @@ async fn media_file(
             .chars()
             .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' '))
             .collect();
-        let name = if safe.is_empty() { file.clone() } else { safe };
+        let name = if safe.is_empty() { file.to_owned() } else { safe };
         if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
             h.insert(CONTENT_DISPOSITION, v);
         }

@@ -407,6 +407,16 @@ pub async fn take_follows_with_domain(
     .await?;
     Ok((following, followers))
 }
+/// Whether anyone on `domain` follows `account`.
+pub async fn has_follower_on(db: &impl ConnectionTrait, account: i64, domain: &str) -> Result<bool, DbErr> {
+    let stmt = super::statuses::statement(
+        db.get_database_backend(),
+        "SELECT 1 AS one FROM follows f JOIN accounts a ON a.id = f.account_id WHERE f.target_account_id = ? AND a.domain = ? LIMIT 1",
+        vec![account.into(), domain.into()],
+    );
+    Ok(db.query_one_raw(stmt).await?.is_some())
+}
+
 /// This node's members who follow `account`.
 pub async fn local_followers_of(db: &impl ConnectionTrait, account: i64) -> Result<Vec<accounts::Model>, DbErr> {
     let ids: Vec<i64> = follows::Entity::find()

@@ -316,6 +316,16 @@ pub async fn is_mentioned(db: &impl ConnectionTrait, status: i64, account: i64) 
         > 0)
 }
 
+/// Whether a status mentions anyone on `domain`.
+pub async fn mentions_on_domain(db: &impl ConnectionTrait, status: i64, domain: &str) -> Result<bool, DbErr> {
+    let stmt = statement(
+        db.get_database_backend(),
+        "SELECT 1 AS one FROM mentions m JOIN accounts a ON a.id = m.account_id WHERE m.status_id = ? AND a.domain = ? LIMIT 1",
+        vec![status.into(), domain.into()],
+    );
+    Ok(db.query_one_raw(stmt).await?.is_some())
+}
+
 pub async fn tags_for(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<status_tags::Model>, DbErr> {
     if ids.is_empty() {
         return Ok(Vec::new());
