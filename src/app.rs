@@ -25,6 +25,8 @@ pub struct AppState {
     pub jobs_notify: Arc<Notify>,
     /// The federation library's configuration (it holds a clone of this state as its data).
     pub federation: Arc<OnceLock<FederationConfig<AppState>>>,
+    /// Live events for this process's streaming connections.
+    pub stream: Arc<crate::streaming::StreamHub>,
 }
 
 impl AppState {
@@ -43,6 +45,7 @@ impl AppState {
             mailer: Arc::new(mailer),
             jobs_notify: Arc::new(Notify::new()),
             federation: Arc::new(OnceLock::new()),
+            stream: Arc::new(crate::streaming::StreamHub::new()),
         };
         let config = crate::federation::build_config(state.clone()).await?;
         let _ = state.federation.set(config);
@@ -87,6 +90,7 @@ pub fn router(state: AppState) -> Router {
 /// Serves on an already-bound listener until the process ends; starts the job workers.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
     crate::jobs::spawn_workers(state.clone()).await;
+    crate::streaming::spawn(state.clone());
     let app = router(state);
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())

@@ -7,6 +7,7 @@ mod m20261122_000003_federation;
 mod m20261122_000004_uniqueness;
 mod m20261122_000005_delivery_hosts;
 mod m20261122_000010_oauth;
+mod m20261122_000013_streaming;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_uniqueness::Migration),
             Box::new(m20261122_000005_delivery_hosts::Migration),
             Box::new(m20261122_000010_oauth::Migration),
+            Box::new(m20261122_000013_streaming::Migration),
         ]
     }
 }

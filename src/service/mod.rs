@@ -9,6 +9,7 @@ pub mod outgoing;
 pub mod private_space;
 pub mod profile;
 pub mod statuses;
+pub mod streaming;
 pub mod text;
 pub mod timelines;
 pub mod views;

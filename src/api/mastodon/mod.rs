@@ -5,6 +5,7 @@ mod media;
 mod notifications;
 mod search;
 mod statuses;
+mod streaming;
 mod timelines;
 
 use axum::Router;
@@ -20,4 +21,5 @@ pub fn routes() -> Router<AppState> {
         .merge(notifications::routes())
         .merge(media::routes())
         .merge(search::routes())
+        .merge(streaming::routes())
 }

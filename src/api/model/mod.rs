@@ -6,6 +6,7 @@ pub mod notification;
 pub mod oauth;
 pub mod relationship;
 pub mod status;
+pub mod streaming;
 
 /// Dates as Mastodon writes them: ISO 8601 with milliseconds, UTC.
 pub fn iso(t: chrono::DateTime<chrono::Utc>) -> String {

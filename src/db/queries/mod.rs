@@ -6,6 +6,7 @@ pub mod jobs;
 pub mod notifications;
 pub mod oauth;
 pub mod statuses;
+pub mod stream_events;
 
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 
