@@ -73,7 +73,10 @@ pub fn router(state: AppState) -> Router {
     let limit = state.settings.limits.max_body_bytes;
     let router = Router::new()
         .merge(crate::federation::http::routes())
-        .merge(crate::api::routes())
+        .merge(crate::api::routes().layer(axum::middleware::from_fn_with_state(
+            crate::api::rate_limit::Limits::new(state.clone()),
+            crate::api::rate_limit::enforce,
+        )))
         .merge(
             crate::web::routes()
                 .layer(axum::middleware::from_fn_with_state(state.clone(), crate::web::session::csrf_cookie)),

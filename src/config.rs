@@ -57,6 +57,21 @@ pub struct JobSettings {
     pub unavailable_recheck_seconds: i64,
 }
 
+/// Limits on client API requests (see `api::rate_limit`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct RateLimitSettings {
+    pub enabled: bool,
+    pub period_seconds: i64,
+    pub per_token: u32,
+    pub per_address: u32,
+    pub media_period_seconds: i64,
+    pub media_per_token: u32,
+    pub statuses_period_seconds: i64,
+    pub statuses_per_token: u32,
+    pub trust_forwarded_for: bool,
+    pub max_tracked: usize,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
     pub domain: String,
@@ -72,6 +87,7 @@ pub struct Settings {
     pub limits: Limits,
     pub mail: MailSettings,
     pub jobs: JobSettings,
+    pub rate_limit: RateLimitSettings,
 }
 
 /// A configuration problem, reported as one line naming the key.
@@ -141,6 +157,19 @@ impl Settings {
         }
         if self.jobs.workers == 0 || self.jobs.workers > 64 {
             return bad("jobs.workers", "must be between 1 and 64");
+        }
+        let r = &self.rate_limit;
+        for (key, seconds) in [
+            ("rate_limit.period_seconds", r.period_seconds),
+            ("rate_limit.media_period_seconds", r.media_period_seconds),
+            ("rate_limit.statuses_period_seconds", r.statuses_period_seconds),
+        ] {
+            if !(1..=31_536_000).contains(&seconds) {
+                return bad(key, "must be between 1 and 31536000 seconds");
+            }
+        }
+        if r.max_tracked < 100 {
+            return bad("rate_limit.max_tracked", "must be at least 100");
         }
         if self.limits.max_status_chars == 0 || self.limits.max_status_chars > 100_000 {
             return bad("limits.max_status_chars", "must be between 1 and 100000");
