@@ -365,7 +365,7 @@ async fn followers_only_posts_reach_only_followers_and_direct_messages_only_thei
     let seen = read_until_ws(&mut outsider_public, &cat_marker).await;
     assert!(!ids(&seen).contains(&private) && !ids(&seen).contains(&dm), "public stream got {:?}", ids(&seen));
     let seen = read_until_sse(&mut third_party, &bob_marker).await;
-    assert_eq!(ids(&seen), [private.clone()], "a follower not mentioned gets the followers-only post, never the DM");
+    assert_eq!(ids(&seen), [private.as_str()], "a follower not mentioned gets the followers-only post, never the DM");
     let seen = read_until_sse(&mut follower, &bob_marker).await;
     // ana is mentioned in the DM and follows bob: it is in her home timeline too.
     assert!(ids(&seen).contains(&dm), "{:?}", ids(&seen));

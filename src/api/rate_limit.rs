@@ -270,13 +270,13 @@ mod tests {
     fn counts_in_fixed_windows_and_refuses_past_the_limit() {
         let limiter = RateLimiter::new(settings(3, 1000));
         let key = limiter.key("token");
-        let t0 = DateTime::from_timestamp(1_000_200, 0).expect("time");
+        let t0 = DateTime::from_timestamp(1_000_250, 0).expect("time");
         let rules = [(Rule::Token, key)];
         let seen: Vec<(bool, u32)> =
             (0..4).map(|_| limiter.check(&rules, t0)).map(|v| (v.allowed, v.remaining)).collect();
         assert_eq!(seen, [(true, 2), (true, 1), (true, 0), (false, 0)]);
         let v = limiter.check(&rules, t0);
-        assert_eq!(v.reset.timestamp(), 1_000_200 - 1_000_200 % 300 + 300);
+        assert_eq!(v.reset.timestamp(), 1_000_500, "the window of 300 s that holds the time ends then");
         // The next window starts afresh.
         assert!(limiter.check(&rules, v.reset).allowed);
     }
