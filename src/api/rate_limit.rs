@@ -187,14 +187,20 @@ struct Asked {
 }
 
 async fn rules_for(limits: &Limits, asked: Asked) -> Vec<(Rule, u64)> {
-    let valid = match &asked.token {
-        Some(t) => matches!(crate::service::oauth::resolve_token(&limits.app, t).await, Ok(Some(_))),
-        None => false,
-    };
     let limiter = &limits.limiter;
-    match asked.token.filter(|_| valid) {
+    // One primary-key read: a token that exists and is not revoked has a budget of its own (the
+    // handler still checks the rest); any other request counts against its address.
+    let stored = match asked.token.as_deref().filter(|t| !t.is_empty() && t.len() <= 200) {
         Some(t) => {
-            let key = limiter.key(&t);
+            let hash = crate::service::hash_secret(t);
+            let found = crate::db::queries::accounts::access_token_by_hash(&limits.app.db.conn, &hash).await;
+            matches!(found, Ok(Some(_))).then_some(hash)
+        }
+        None => None,
+    };
+    match stored {
+        Some(hash) => {
+            let key = limiter.key(&hash);
             let mut rules = vec![(Rule::Token, key)];
             if asked.post && (asked.path == "/api/v1/media" || asked.path == "/api/v2/media") {
                 rules.push((Rule::Media, key));
