@@ -84,6 +84,8 @@ pub struct Settings {
     pub site_description: String,
     pub contact_email: String,
     pub secure_cookies: bool,
+    /// Where apps open the streaming API; empty: this node (`wss://domain`).
+    pub streaming_url: String,
     pub limits: Limits,
     pub mail: MailSettings,
     pub jobs: JobSettings,
@@ -149,6 +151,10 @@ impl Settings {
         {
             return bad("database_url", "must start with sqlite: or postgres://");
         }
+        let u = &self.streaming_url;
+        if !(u.is_empty() || u.starts_with("wss://") || u.starts_with("ws://")) {
+            return bad("streaming_url", "must start with wss:// (or ws://), e.g. wss://khub.example.org");
+        }
         if !["starttls", "tls", "none"].contains(&self.mail.smtp_security.as_str()) {
             return bad("mail.smtp_security", "must be starttls, tls or none");
         }
@@ -183,6 +189,15 @@ impl Settings {
             format!("sqlite://{}?mode=rwc", self.data_dir.join("khub.db").display())
         } else {
             self.database_url.clone()
+        }
+    }
+
+    /// The streaming API's base URL that apps are told (`urls.streaming_api`).
+    pub fn streaming_url(&self) -> String {
+        if self.streaming_url.is_empty() {
+            self.base_url().replacen("http", "ws", 1)
+        } else {
+            self.streaming_url.trim_end_matches('/').to_owned()
         }
     }
 
