@@ -25,6 +25,8 @@ pub struct AppState {
     pub jobs_notify: Arc<Notify>,
     /// The federation library's configuration (it holds a clone of this state as its data).
     pub federation: Arc<OnceLock<FederationConfig<AppState>>>,
+    /// Live events for this process's streaming connections.
+    pub stream: Arc<crate::streaming::StreamHub>,
 }
 
 impl AppState {
@@ -43,6 +45,7 @@ impl AppState {
             mailer: Arc::new(mailer),
             jobs_notify: Arc::new(Notify::new()),
             federation: Arc::new(OnceLock::new()),
+            stream: Arc::new(crate::streaming::StreamHub::new()),
         };
         let config = crate::federation::build_config(state.clone()).await?;
         let _ = state.federation.set(config);
@@ -70,7 +73,10 @@ pub fn router(state: AppState) -> Router {
     let limit = state.settings.limits.max_body_bytes;
     let router = Router::new()
         .merge(crate::federation::http::routes())
-        .merge(crate::api::routes())
+        .merge(crate::api::routes().layer(axum::middleware::from_fn_with_state(
+            crate::api::rate_limit::Limits::new(state.clone()),
+            crate::api::rate_limit::enforce,
+        )))
         .merge(
             crate::web::routes()
                 .layer(axum::middleware::from_fn_with_state(state.clone(), crate::web::session::csrf_cookie)),
@@ -87,6 +93,7 @@ pub fn router(state: AppState) -> Router {
 /// Serves on an already-bound listener until the process ends; starts the job workers.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
     crate::jobs::spawn_workers(state.clone()).await;
+    crate::streaming::spawn(state.clone());
     let app = router(state);
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())

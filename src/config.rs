@@ -58,6 +58,21 @@ pub struct JobSettings {
     pub unavailable_recheck_seconds: i64,
 }
 
+/// Limits on client API requests (see `api::rate_limit`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct RateLimitSettings {
+    pub enabled: bool,
+    pub period_seconds: i64,
+    pub per_token: u32,
+    pub per_address: u32,
+    pub media_period_seconds: i64,
+    pub media_per_token: u32,
+    pub statuses_period_seconds: i64,
+    pub statuses_per_token: u32,
+    pub trust_forwarded_for: bool,
+    pub max_tracked: usize,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
     pub domain: String,
@@ -70,10 +85,13 @@ pub struct Settings {
     pub site_description: String,
     pub contact_email: String,
     pub secure_cookies: bool,
+    /// Where apps open the streaming API; empty: this node (`wss://domain`).
+    pub streaming_url: String,
     pub limits: Limits,
     pub mail: MailSettings,
     pub jobs: JobSettings,
     pub federation: FederationSettings,
+    pub rate_limit: RateLimitSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -140,6 +158,10 @@ impl Settings {
         {
             return bad("database_url", "must start with sqlite: or postgres://");
         }
+        let u = &self.streaming_url;
+        if !(u.is_empty() || u.starts_with("wss://") || u.starts_with("ws://")) {
+            return bad("streaming_url", "must start with wss:// (or ws://), e.g. wss://khub.example.org");
+        }
         if !["starttls", "tls", "none"].contains(&self.mail.smtp_security.as_str()) {
             return bad("mail.smtp_security", "must be starttls, tls or none");
         }
@@ -151,6 +173,19 @@ impl Settings {
         }
         if self.jobs.per_host == 0 {
             return bad("jobs.per_host", "must be at least 1");
+        }
+        let r = &self.rate_limit;
+        for (key, seconds) in [
+            ("rate_limit.period_seconds", r.period_seconds),
+            ("rate_limit.media_period_seconds", r.media_period_seconds),
+            ("rate_limit.statuses_period_seconds", r.statuses_period_seconds),
+        ] {
+            if !(1..=31_536_000).contains(&seconds) {
+                return bad(key, "must be between 1 and 31536000 seconds");
+            }
+        }
+        if r.max_tracked < 100 {
+            return bad("rate_limit.max_tracked", "must be at least 100");
         }
         if self.limits.max_status_chars == 0 || self.limits.max_status_chars > 100_000 {
             return bad("limits.max_status_chars", "must be between 1 and 100000");
@@ -164,6 +199,15 @@ impl Settings {
             format!("sqlite://{}?mode=rwc", self.data_dir.join("khub.db").display())
         } else {
             self.database_url.clone()
+        }
+    }
+
+    /// The streaming API's base URL that apps are told (`urls.streaming_api`).
+    pub fn streaming_url(&self) -> String {
+        if self.streaming_url.is_empty() {
+            self.base_url().replacen("http", "ws", 1)
+        } else {
+            self.streaming_url.trim_end_matches('/').to_owned()
         }
     }
 

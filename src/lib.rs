@@ -13,4 +13,5 @@ pub mod jobs;
 pub mod mail;
 pub mod media;
 pub mod service;
+pub mod streaming;
 pub mod web;

@@ -32,7 +32,7 @@ enum Command {
     Bench(khub::bench::BenchArgs),
 }
 
-#[derive(Subcommand)]
+#[derive(Subcommand, Clone)]
 enum AdminTask {
     /// Create a confirmed, approved member.
     CreateUser {
@@ -115,37 +115,15 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Admin { task } => {
-            let state = AppState::open(settings).await?;
-            match task {
-                AdminTask::CreateUser { name, email, password, admin } => {
-                    match khub::service::accounts::admin_create_user(&state, &name, &email, &password, admin).await {
-                        Ok(u) => {
-                            println!("created {name} (id {}){}", u.id, if admin { " as administrator" } else { "" });
-                            Ok(ExitCode::SUCCESS)
-                        }
-                        Err(e) => {
-                            eprintln!("khub: {}", e.message);
-                            Ok(ExitCode::from(2))
-                        }
+            // The server may hold SQLite's write lock for a moment; a busy database is retried.
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                match admin(settings.clone(), &task).await {
+                    Err(e) if attempt < 6 && is_busy(&e.to_string()) => {
+                        tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
                     }
-                }
-                AdminTask::Token { name } => {
-                    let Some(account) =
-                        khub::db::queries::accounts::local_account_by_username(&state.db.conn, &name).await?
-                    else {
-                        eprintln!("khub: no local member named {name}");
-                        return Ok(ExitCode::from(2));
-                    };
-                    let token = khub::service::accounts::create_access_token(
-                        &state,
-                        account.id,
-                        khub::service::accounts::ALL_SCOPES,
-                        "khub admin token",
-                    )
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-                    println!("{token}");
-                    Ok(ExitCode::SUCCESS)
+                    other => return other,
                 }
             }
         }
@@ -154,4 +132,46 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `khub admin …`: a busy database comes back as an error (to be retried), other refusals as
+/// exit code 2 with a message.
+async fn admin(settings: khub::config::Settings, task: &AdminTask) -> anyhow::Result<ExitCode> {
+    let state = AppState::open(settings).await?;
+    match task.clone() {
+        AdminTask::CreateUser { name, email, password, admin } => {
+            match khub::service::accounts::admin_create_user(&state, &name, &email, &password, admin).await {
+                Ok(u) => {
+                    println!("created {name} (id {}){}", u.id, if admin { " as administrator" } else { "" });
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) if is_busy(&e.to_string()) => Err(anyhow::anyhow!("{e}")),
+                Err(e) => {
+                    eprintln!("khub: {}", e.message);
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+        AdminTask::Token { name } => {
+            let Some(account) = khub::db::queries::accounts::local_account_by_username(&state.db.conn, &name).await?
+            else {
+                eprintln!("khub: no local member named {name}");
+                return Ok(ExitCode::from(2));
+            };
+            let token = khub::service::accounts::create_access_token(
+                &state,
+                account.id,
+                khub::service::accounts::ALL_SCOPES,
+                "khub admin token",
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn is_busy(message: &str) -> bool {
+    message.contains("database is locked") || message.contains("SQLITE_BUSY") || message.contains("database is busy")
 }

@@ -115,6 +115,10 @@ impl Node {
             .env("KHUB_ALLOW_HTTP", "true")
             .env("KHUB_JOBS__RETRY_BASE_SECONDS", "1")
             .env("KHUB_JOBS__LEASE_SECONDS", "5")
+            // The scenarios poll the client API from one address; tests/rate_limits.rs tests limits.
+            .env("KHUB_RATE_LIMIT__PER_TOKEN", "1000000")
+            .env("KHUB_RATE_LIMIT__PER_ADDRESS", "1000000")
+            .env("KHUB_RATE_LIMIT__STATUSES_PER_TOKEN", "1000000")
             .env("KHUB_LOG", std::env::var("KHUB_TEST_LOG").unwrap_or_else(|_| "warn,khub=info".to_owned()));
         if let Some(db) = &self.database_url {
             cmd.env("KHUB_DATABASE_URL", db);

@@ -9,6 +9,7 @@ mod m20261122_000005_delivery_hosts;
 mod m20261122_000010_oauth;
 mod m20261122_000011_lists_filters;
 mod m20261122_000012_reports_announcements;
+mod m20261122_000013_streaming;
 mod m20261122_000014_moves_and_limits;
 
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000011_lists_filters::Migration),
             Box::new(m20261122_000012_reports_announcements::Migration),
             Box::new(m20261122_000014_moves_and_limits::Migration),
+            Box::new(m20261122_000013_streaming::Migration),
         ]
     }
 }

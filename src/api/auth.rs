@@ -48,7 +48,12 @@ impl AuthUser {
 }
 
 fn bearer(parts: &Parts) -> Option<&str> {
-    let h = parts.headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    bearer_token(&parts.headers)
+}
+
+/// The bearer token of the `Authorization` header, if any.
+pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let h = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = h.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
@@ -68,6 +73,13 @@ async fn resolve(parts: &Parts, state: &AppState) -> AppResult<Option<ResolvedTo
 fn member(t: ResolvedToken) -> Option<AuthUser> {
     let (user, account) = t.user?;
     Some(AuthUser { user, account, scopes: t.token.scopes, app_id: t.token.app_id })
+}
+
+/// A member from a token given some other way than the `Authorization` header (the streaming
+/// API also takes `access_token` and `Sec-WebSocket-Protocol`). The same rules as `AuthUser`.
+pub async fn member_by_token(state: &AppState, token: &str) -> AppResult<AuthUser> {
+    let t = resolve_token(state, token).await?.ok_or_else(invalid_token)?;
+    member(t).ok_or_else(|| AppError::forbidden("This method requires an authenticated user"))
 }
 
 impl FromRequestParts<AppState> for AuthUser {

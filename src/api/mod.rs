@@ -6,6 +6,7 @@ pub mod mastodon;
 pub mod model;
 pub mod oauth;
 pub mod pagination;
+pub mod rate_limit;
 
 use axum::Router;
 use axum::extract::State;

@@ -10,7 +10,7 @@ use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait,
 };
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::sync::{Mutex, Notify, OwnedMutexGuard};
 
 /// The connection pool, plus on SQLite the lock that keeps write transactions one at a time
 /// (SQLite has a single writer; taking the lock first avoids `SQLITE_BUSY` on lock upgrades).
@@ -18,12 +18,15 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 pub struct Db {
     pub conn: DatabaseConnection,
     write_lock: Option<Arc<Mutex<()>>>,
+    /// Signalled after each write transaction commits (the streaming reader waits on it).
+    committed: Arc<Notify>,
 }
 
 /// A write transaction; on SQLite it holds the writer lock until commit or drop.
 pub struct WriteTx {
     pub tx: DatabaseTransaction,
     _guard: Option<OwnedMutexGuard<()>>,
+    committed: Arc<Notify>,
 }
 
 impl std::ops::Deref for WriteTx {
@@ -35,7 +38,10 @@ impl std::ops::Deref for WriteTx {
 
 impl WriteTx {
     pub async fn commit(self) -> Result<(), DbErr> {
-        self.tx.commit().await
+        self.tx.commit().await?;
+        // One stored permit is enough: the reader reads everything new when it wakes.
+        self.committed.notify_one();
+        Ok(())
     }
 }
 
@@ -60,7 +66,7 @@ impl Db {
             opts.max_connections(20).min_connections(1);
         }
         let conn = sea_orm::Database::connect(opts).await?;
-        Ok(Self { conn, write_lock: sqlite.then(|| Arc::new(Mutex::new(()))) })
+        Ok(Self { conn, write_lock: sqlite.then(|| Arc::new(Mutex::new(()))), committed: Arc::new(Notify::new()) })
     }
 
     pub fn backend(&self) -> DatabaseBackend {
@@ -79,7 +85,13 @@ impl Db {
             None => None,
         };
         let tx = self.conn.begin().await?;
-        Ok(WriteTx { tx, _guard: guard })
+        Ok(WriteTx { tx, _guard: guard, committed: self.committed.clone() })
+    }
+
+    /// Waits until a write transaction of this process commits (or returns at once if one
+    /// committed since the last call).
+    pub async fn committed(&self) {
+        self.committed.notified().await
     }
 
     /// Runs one statement outside a transaction (after taking the writer lock on SQLite).

@@ -18,6 +18,7 @@ pub mod profile;
 pub mod reactions;
 pub mod reports;
 pub mod statuses;
+pub mod streaming;
 pub mod tags;
 pub mod text;
 pub mod timelines;

@@ -175,7 +175,7 @@ pub async fn create(state: &AppState, author: &accounts::Model, c: Compose) -> A
         created_at: now,
         edited_at: None,
     };
-    statuses::ActiveModel::from(status.clone()).insert(&*tx).await?;
+    sq::insert_status(&*tx, status.clone()).await?;
     sq::set_mentions_and_tags(&*tx, id, &p.mention_ids, &p.tags).await?;
     sq::attach_media(&*tx, id, &p.media_ids).await?;
     let mentioned_remote = p.remote_mentions.clone();
@@ -265,6 +265,7 @@ pub async fn edit(state: &AppState, author: &accounts::Model, id: i64, c: Compos
     am.sensitive = Set(p.sensitive);
     am.edited_at = Set(Some(now));
     let updated = am.update(&*tx).await?;
+    sq::record_edited(&*tx, id).await?;
     // Direct posts keep their audience: editing can add people, never remove them silently.
     let mut mention_ids = p.mention_ids;
     if Visibility::of(&s) == Visibility::Direct {
@@ -421,7 +422,7 @@ pub async fn reblog(state: &AppState, who: &accounts::Model, id: i64) -> AppResu
         created_at: chrono::Utc::now(),
         edited_at: None,
     };
-    statuses::ActiveModel::from(boost.clone()).insert(&*tx).await?;
+    sq::insert_status(&*tx, boost.clone()).await?;
     if original.account_id != who.id && notify_allowed(&*tx, original.account_id, who.id).await? {
         nq::insert(&*tx, original.account_id, who.id, "reblog", Some(original.id)).await?;
     }

@@ -52,27 +52,79 @@ impl Visibility {
 /// May `viewer` (None: anonymous) read `status`? For a boost, the boosted status is checked too
 /// by the caller, which loads it.
 pub async fn can_read(db: &impl ConnectionTrait, viewer: Option<i64>, status: &statuses::Model) -> Result<bool, DbErr> {
-    if viewer == Some(status.account_id) {
+    audience_includes(db, viewer, status.account_id, Visibility::of(status), Mentioned::Stored(status.id)).await
+}
+
+/// Who a post mentions: read from the database, or known already (a deleted post's snapshot).
+pub enum Mentioned<'a> {
+    Stored(i64),
+    Known(&'a [i64]),
+}
+
+impl Mentioned<'_> {
+    async fn includes(&self, db: &impl ConnectionTrait, account: i64) -> Result<bool, DbErr> {
+        match self {
+            Self::Stored(status) => sq::is_mentioned(db, *status, account).await,
+            Self::Known(ids) => Ok(ids.contains(&account)),
+        }
+    }
+}
+
+/// The rule behind `can_read`: is `viewer` in the audience of a post by `author` with this
+/// visibility and these mentions (and neither blocks the other)?
+pub async fn audience_includes(
+    db: &impl ConnectionTrait,
+    viewer: Option<i64>,
+    author: i64,
+    visibility: Visibility,
+    mentioned: Mentioned<'_>,
+) -> Result<bool, DbErr> {
+    if viewer == Some(author) {
         return Ok(true);
     }
     if let Some(v) = viewer
-        && graph::blocked_either_way(db, v, status.account_id).await?
+        && graph::blocked_either_way(db, v, author).await?
     {
         return Ok(false);
     }
-    match Visibility::of(status) {
+    match visibility {
         Visibility::Public | Visibility::Unlisted => Ok(true),
         Visibility::Private => match viewer {
             None => Ok(false),
-            Some(v) => {
-                Ok(graph::is_following(db, v, status.account_id).await? || sq::is_mentioned(db, status.id, v).await?)
-            }
+            Some(v) => Ok(graph::is_following(db, v, author).await? || mentioned.includes(db, v).await?),
         },
         Visibility::Direct => match viewer {
             None => Ok(false),
-            Some(v) => sq::is_mentioned(db, status.id, v).await,
+            Some(v) => mentioned.includes(db, v).await,
         },
     }
+}
+
+/// May `viewer` see `status` in a timeline or stream? `can_read` for the status and, for a
+/// boost, the boosted one; and nothing by an account the viewer mutes (the same rule as
+/// `mute_filter`, for one status).
+pub async fn can_read_in_timeline(
+    db: &impl ConnectionTrait,
+    viewer: i64,
+    status: &statuses::Model,
+) -> Result<bool, DbErr> {
+    if !can_read(db, Some(viewer), status).await? {
+        return Ok(false);
+    }
+    let mut authors = vec![status.account_id];
+    if let Some(inner_id) = status.reblog_of_id {
+        let Some(inner) = sq::status_by_id(db, inner_id).await? else { return Ok(false) };
+        if !can_read(db, Some(viewer), &inner).await? {
+            return Ok(false);
+        }
+        authors.push(inner.account_id);
+    }
+    for author in authors {
+        if author != viewer && graph::is_muting(db, viewer, author).await?.is_some() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// May `viewer` fetch an uploaded file? Avatars and headers are public; a post's files follow

@@ -1,7 +1,9 @@
 // Two independent Mastodon client libraries from npm, masto 7 and megalodon 10, use a running
 // khub the way apps do: register an app, get a token through the real authorization-code flow
 // (the HTML sign-in and consent pages), then verify credentials, post with an image, read and
-// page the home timeline, follow, favourite, boost, bookmark and read notifications.
+// page the home timeline, follow, favourite, boost, bookmark and read notifications; and each
+// library's streaming client (WebSocket, found through the instance's streaming URL) receives a
+// new post by a followed member.
 //
 // masto drives the consent page with plain fetch and a cookie jar, with PKCE S256 and state;
 // megalodon's flow goes through Debian's Chromium (playwright-core), which follows the redirect
@@ -21,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 
-import { createOAuthAPIClient, createRestAPIClient } from 'masto';
+import { createOAuthAPIClient, createRestAPIClient, createStreamingAPIClient } from 'masto';
 import * as megalodonModule from 'megalodon';
 import { chromium } from 'playwright-core';
 
@@ -305,6 +307,71 @@ async function story(lib, me, bea, c) {
   });
 }
 
+// ---------------------------------------------------------------------------
+// Streaming: each library's own client receives a post by a followed member
+// ---------------------------------------------------------------------------
+/**
+ * Posts as `author` until `received` resolves with the streamed status: a client may subscribe
+ * a moment after it connects, so posting repeats (every 300 ms, bounded), never a fixed wait.
+ */
+async function postUntilReceived(author, text, received, deadlineMs = 15_000) {
+  const start = Date.now();
+  const ids = [];
+  for (let n = 1; ; n++) {
+    const s = await api(author.token, 'POST', '/api/v1/statuses', { status: `${text} (${n})` });
+    ids.push(s.id);
+    const got = await Promise.race([received, new Promise((resolve) => setTimeout(() => resolve(null), 300))]);
+    if (got) return { got, ids };
+    check(Date.now() - start < deadlineMs, `no update on the stream within ${deadlineMs} ms`, ids);
+  }
+}
+
+async function mastoStreaming(token, bea) {
+  const instance = await createRestAPIClient({ url: BASE }).v2.instance.fetch();
+  const url = instance.configuration.urls.streaming;
+  check(/^wss?:\/\//.test(url ?? ''), 'the instance names its streaming URL', instance.configuration.urls);
+  const streaming = createStreamingAPIClient({ streamingApiUrl: url, accessToken: token, retry: 3 });
+  const marker = `streamed to masto ${run}`;
+  const subscription = streaming.user.subscribe();
+  const received = (async () => {
+    for await (const e of subscription) {
+      if (e.event === 'update' && e.payload.content.includes(marker)) return e.payload;
+    }
+    return null;
+  })();
+  try {
+    const { got, ids } = await postUntilReceived(bea, marker, received);
+    check(ids.includes(got.id), 'the streamed status is one of the posts', { got: got.id, ids });
+    check(got.account.username === bea.name, 'by the followed member', got.account);
+  } finally {
+    subscription.unsubscribe();
+    streaming.close();
+  }
+}
+
+async function megalodonStreaming(token, bea) {
+  const client = generator('mastodon', BASE, token);
+  const stream = await client.userStreaming();
+  try {
+    await new Promise((resolve, reject) => {
+      stream.on('connect', resolve);
+      stream.on('error', reject);
+      setTimeout(() => reject(new Error('megalodon did not connect within 15 s')), 15_000);
+    });
+    const marker = `streamed to megalodon ${run}`;
+    const received = new Promise((resolve) =>
+      stream.on('update', (s) => {
+        if (s.content.includes(marker)) resolve(s);
+      }),
+    );
+    const { got, ids } = await postUntilReceived(bea, marker, received);
+    check(ids.includes(got.id), 'the streamed status is one of the posts', { got: got.id, ids });
+    check(got.account.username === bea.name, 'by the followed member', got.account);
+  } finally {
+    stream.stop();
+  }
+}
+
 function mastoAdapter(client, appName) {
   return {
     appName,
@@ -414,6 +481,9 @@ try {
     return token;
   });
   await story('masto', ana, bea, mastoAdapter(createRestAPIClient({ url: BASE, accessToken: mastoToken.accessToken }), 'masto test'));
+  await step('masto: the streaming client (createStreamingAPIClient) receives a new post', () =>
+    mastoStreaming(mastoToken.accessToken, bea),
+  );
 
   // megalodon: app, consent in Chromium with a redirect back to a server here, token, story.
   console.log('megalodon 10.0.5');
@@ -439,6 +509,7 @@ try {
   const pngPath = join(tmp, 'square.png');
   writeFileSync(pngPath, png(8, [0, 112, 60]));
   await story('megalodon', mel, bea, megalodonAdapter(generator('mastodon', BASE, megaToken.access_token), 'megalodon test', pngPath));
+  await step('megalodon: its user streaming receives a new post', () => megalodonStreaming(megaToken.access_token, bea));
   await step('megalodon: revoke the token', async () => {
     await megalodon.revokeToken(megaApp.client_id, megaApp.client_secret, megaToken.access_token);
     const revoked = await fetch(`${BASE}/api/v1/accounts/verify_credentials`, {

@@ -78,6 +78,10 @@ impl TestNode {
         settings.allow_http = true;
         settings.registration = RegistrationMode::Open;
         settings.jobs.retry_base_seconds = 1;
+        // Tests make many requests quickly from one address; tests/rate_limits.rs sets low ones.
+        let r = &mut settings.rate_limit;
+        (r.per_token, r.per_address, r.media_per_token, r.statuses_per_token) =
+            (1_000_000, 1_000_000, 100_000, 100_000);
         adjust(&mut settings);
         let state = AppState::open(settings).await.expect("open the node");
         let serve_state = state.clone();

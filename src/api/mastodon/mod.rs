@@ -14,6 +14,7 @@ mod notifications;
 mod reports;
 mod search;
 mod statuses;
+mod streaming;
 mod tags;
 mod timelines;
 
@@ -40,4 +41,5 @@ pub fn routes() -> Router<AppState> {
         .merge(filters::routes())
         .merge(tags::routes())
         .merge(conversations::routes())
+        .merge(streaming::routes())
 }

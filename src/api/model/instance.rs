@@ -19,7 +19,7 @@ pub struct InstanceFacts {
 
 fn configuration(s: &Settings) -> Value {
     json!({
-        "urls": { "streaming": Value::Null },
+        "urls": { "streaming": s.streaming_url() },
         "accounts": { "max_featured_tags": 10, "max_pinned_statuses": 5 },
         "statuses": {
             "max_characters": s.limits.max_status_chars,
@@ -54,7 +54,7 @@ pub fn v1(s: &Settings, f: &InstanceFacts) -> Value {
         "description": f.description,
         "email": s.contact_email,
         "version": COMPATIBLE_VERSION,
-        "urls": { "streaming_api": format!("{}", s.base_url().replacen("http", "ws", 1)) },
+        "urls": { "streaming_api": s.streaming_url() },
         "stats": { "user_count": f.user_count, "status_count": f.status_count, "domain_count": 0 },
         "thumbnail": Value::Null,
         "languages": ["en"],
@@ -69,7 +69,6 @@ pub fn v1(s: &Settings, f: &InstanceFacts) -> Value {
 
 pub fn v2(s: &Settings, f: &InstanceFacts) -> Value {
     let mut conf = configuration(s);
-    conf["urls"] = json!({ "streaming": s.base_url().replacen("http", "ws", 1) });
     conf["vapid"] = json!({ "public_key": "" });
     json!({
         "domain": s.domain,

@@ -11,6 +11,7 @@ pub mod notification;
 pub mod oauth;
 pub mod relationship;
 pub mod status;
+pub mod streaming;
 pub mod tag;
 
 /// Dates as Mastodon writes them: ISO 8601 with milliseconds, UTC.

@@ -13,6 +13,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod oauth;
 pub mod statuses;
+pub mod stream_events;
 pub mod tags;
 
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};

@@ -8,6 +8,7 @@ use sea_orm::{
 use super::Page;
 use crate::db::entities::notifications;
 
+/// Inserts a notification and records its streaming event in the same transaction.
 pub async fn insert(
     db: &impl ConnectionTrait,
     account: i64,
@@ -15,8 +16,9 @@ pub async fn insert(
     kind: &str,
     status: Option<i64>,
 ) -> Result<(), DbErr> {
+    let id = crate::ids::next_id();
     notifications::ActiveModel {
-        id: Set(crate::ids::next_id()),
+        id: Set(id),
         account_id: Set(account),
         from_account_id: Set(from),
         kind: Set(kind.to_owned()),
@@ -25,8 +27,8 @@ pub async fn insert(
         created_at: Set(chrono::Utc::now()),
     }
     .insert(db)
-    .await
-    .map(|_| ())
+    .await?;
+    super::stream_events::record(db, &super::stream_events::StreamEvent::Notification { id }).await
 }
 
 /// Removes notifications that an undone action caused (an unfavourite, an unfollow).

@@ -158,6 +158,20 @@ pub async fn tagged_candidates(
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
+/// Inserts a new status (or boost) and records its streaming `update` event in the same
+/// transaction.
+pub async fn insert_status(db: &impl ConnectionTrait, row: statuses::Model) -> Result<statuses::Model, DbErr> {
+    let id = row.id;
+    let inserted = statuses::ActiveModel::from(row).insert(db).await?;
+    super::stream_events::record(db, &super::stream_events::StreamEvent::Status { id }).await?;
+    Ok(inserted)
+}
+
+/// Records that a status was edited (for streaming `status.update`), in the edit's transaction.
+pub async fn record_edited(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
+    super::stream_events::record(db, &super::stream_events::StreamEvent::Edited { id }).await
+}
+
 pub async fn status_by_uri(db: &impl ConnectionTrait, uri: &str) -> Result<Option<statuses::Model>, DbErr> {
     statuses::Entity::find().filter(statuses::Column::Uri.eq(uri)).one(db).await
 }
@@ -712,8 +726,21 @@ pub async fn collection_items(
     q.order_by_desc(collection_items::Column::Id).limit(page.limit).all(db).await
 }
 
-/// Removes a status and everything that points at it.
+/// Removes a status and everything that points at it, and records its streaming `delete`
+/// event (with what streams need to know of it) in the same transaction.
 pub async fn delete_status_rows(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
+    if let Some(s) = status_by_id(db, id).await? {
+        let deleted = super::stream_events::DeletedStatus {
+            id,
+            account_id: s.account_id,
+            visibility: s.visibility,
+            local: s.uri.is_none(),
+            reblog_of_id: s.reblog_of_id,
+            mentioned: mentions_for(db, &[id]).await?.into_iter().map(|m| m.account_id).collect(),
+            tags: tags_for(db, &[id]).await?.into_iter().map(|t| t.tag).collect(),
+        };
+        super::stream_events::record(db, &super::stream_events::StreamEvent::Deleted(deleted)).await?;
+    }
     mentions::Entity::delete_many().filter(mentions::Column::StatusId.eq(id)).exec(db).await?;
     status_tags::Entity::delete_many().filter(status_tags::Column::StatusId.eq(id)).exec(db).await?;
     favourites::Entity::delete_many().filter(favourites::Column::StatusId.eq(id)).exec(db).await?;

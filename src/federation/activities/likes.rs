@@ -4,7 +4,6 @@ use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::kinds::activity::{AnnounceType, LikeType};
 use activitypub_federation::protocol::helpers::deserialize_one_or_many;
 use activitypub_federation::traits::Activity;
-use sea_orm::ActiveModelTrait;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -119,24 +118,26 @@ impl Activity for Announce {
             return Ok(());
         }
         let id = crate::ids::next_id();
-        statuses::ActiveModel::from(statuses::Model {
-            id,
-            account_id: who.account.id,
-            uri: Some(self.id.to_string()),
-            in_reply_to_id: None,
-            in_reply_to_account_id: None,
-            reblog_of_id: Some(original.id),
-            thread_id: id,
-            source: String::new(),
-            content: String::new(),
-            spoiler_text: String::new(),
-            sensitive: false,
-            visibility: vis.as_str().to_owned(),
-            language: None,
-            created_at: self.published.unwrap_or_else(chrono::Utc::now).min(chrono::Utc::now()),
-            edited_at: None,
-        })
-        .insert(&*tx)
+        sq::insert_status(
+            &*tx,
+            statuses::Model {
+                id,
+                account_id: who.account.id,
+                uri: Some(self.id.to_string()),
+                in_reply_to_id: None,
+                in_reply_to_account_id: None,
+                reblog_of_id: Some(original.id),
+                thread_id: id,
+                source: String::new(),
+                content: String::new(),
+                spoiler_text: String::new(),
+                sensitive: false,
+                visibility: vis.as_str().to_owned(),
+                language: None,
+                created_at: self.published.unwrap_or_else(chrono::Utc::now).min(chrono::Utc::now()),
+                edited_at: None,
+            },
+        )
         .await?;
         if original.uri.is_none() && !graph::blocked_either_way(&*tx, original.account_id, who.account.id).await? {
             nq::insert(&*tx, original.account_id, who.account.id, "reblog", Some(original.id)).await?;

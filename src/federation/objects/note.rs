@@ -235,7 +235,9 @@ impl Object for ApubNote {
                 am.spoiler_text = Set(spoiler.clone());
                 am.sensitive = Set(json.sensitive.unwrap_or(false) || !spoiler.is_empty());
                 am.edited_at = Set(json.updated);
-                am.update(&*tx).await?
+                let updated = am.update(&*tx).await?;
+                sq::record_edited(&*tx, updated.id).await?;
+                updated
             }
             None => {
                 let id = crate::ids::next_id();
@@ -256,7 +258,7 @@ impl Object for ApubNote {
                     created_at: json.published.unwrap_or_else(Utc::now).min(Utc::now()),
                     edited_at: None,
                 };
-                let inserted = statuses::ActiveModel::from(row).insert(&*tx).await?;
+                let inserted = sq::insert_status(&*tx, row).await?;
                 // Tell local members they were mentioned or replied to.
                 let locals = aq::accounts_by_ids(&*tx, &mention_ids).await?;
                 let mut told = Vec::new();
