@@ -97,6 +97,30 @@ impl Node {
         Some(node)
     }
 
+    /// A local member's private key, read from the node's database (to sign requests as them in
+    /// tests of what a valid signature may and may not do).
+    pub async fn private_key_of(&self, username: &str) -> String {
+        use sea_orm::{ConnectionTrait, Statement};
+        let url = self
+            .database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}?mode=ro", self.data_dir.path().join("khub.db").display()));
+        let db = sea_orm::Database::connect(&url).await.expect("open the node's database");
+        let backend = db.get_database_backend();
+        let sql = match backend {
+            sea_orm::DatabaseBackend::Postgres => {
+                "SELECT private_key_pem FROM accounts WHERE username = $1 AND domain IS NULL"
+            }
+            _ => "SELECT private_key_pem FROM accounts WHERE username = ? AND domain IS NULL",
+        };
+        let row = db
+            .query_one_raw(Statement::from_sql_and_values(backend, sql, [username.into()]))
+            .await
+            .expect("query")
+            .expect("the member exists");
+        row.try_get::<Option<String>>("", "private_key_pem").expect("column").expect("the member has keys")
+    }
+
     /// This process's own address (a replica's differs from the node's public base URL).
     pub fn process_url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)

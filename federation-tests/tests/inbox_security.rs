@@ -118,3 +118,85 @@ async fn discovery_documents_describe_the_node_and_its_members() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(res.headers()["location"], "/@alice");
 }
+
+/// Signs a POST to `path` on `host` as `key_id`, the way servers do (draft-cavage, rsa-sha256).
+fn signed_headers(
+    private_pem: &str,
+    key_id: &str,
+    host: &str,
+    path: &str,
+    date: &str,
+    body: &[u8],
+) -> Vec<(&'static str, String)> {
+    use base64::Engine;
+    use rsa::pkcs8::DecodePrivateKey;
+    use sha2::Digest;
+    let key = rsa::RsaPrivateKey::from_pkcs8_pem(private_pem).expect("private key");
+    let digest = digest(body);
+    let signing = format!("(request-target): post {path}\nhost: {host}\ndate: {date}\ndigest: {digest}");
+    let sig =
+        key.sign(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &sha2::Sha256::digest(signing.as_bytes())).expect("sign");
+    let signature = format!(
+        "keyId=\"{key_id}\",algorithm=\"rsa-sha256\",headers=\"(request-target) host date digest\",signature=\"{}\"",
+        base64::engine::general_purpose::STANDARD.encode(sig)
+    );
+    vec![
+        ("content-type", "application/activity+json".to_owned()),
+        ("date", date.to_owned()),
+        ("digest", digest),
+        ("signature", signature),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_signature_is_refused_and_a_replayed_activity_takes_effect_once() {
+    let alpha = Node::start("alpha").await;
+    let beta = Node::start("beta").await;
+    let alice = alpha.create_member("alice");
+    let bob = beta.create_member("bob");
+    // Beta fetches alice (her keys are made then); alpha's database holds her private key.
+    let alice_on_beta = bob.resolve(&alice.handle).await;
+    let pem = alpha.private_key_of("alice").await;
+    let actor = format!("{}/users/alice", alpha.base_url);
+    let activity = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/activities/create/424242", alpha.base_url),
+        "type": "Create",
+        "actor": actor,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "object": {
+            "id": format!("{}/objects/424242", alpha.base_url), "type": "Note", "attributedTo": actor,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "content": "SIGNED-ONCE"
+        }
+    });
+    let body = serde_json::to_vec(&activity).expect("json");
+    let key_id = format!("{actor}#main-key");
+    let anon = beta.anon();
+
+    // Signed two hours ago: too old to be trusted, whatever else is right.
+    let old = httpdate::fmt_http_date(std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 3600));
+    let stale = signed_headers(&pem, &key_id, &beta.domain, "/inbox", &old, &body);
+    assert_eq!(anon.post_raw("/inbox", &stale, body.clone()).await, StatusCode::UNAUTHORIZED);
+    let texts = |r: serde_json::Value| -> Vec<String> {
+        r.as_array()
+            .map(|l| l.iter().filter_map(|s| s["content"].as_str().map(str::to_owned)).collect())
+            .unwrap_or_default()
+    };
+    let statuses = format!("/api/v1/accounts/{alice_on_beta}/statuses");
+    assert!(texts(bob.get(&statuses).await.1).is_empty(), "nothing stored from a stale signature");
+
+    // A valid request is accepted once; the same request again (a replay) changes nothing.
+    let now = httpdate::fmt_http_date(std::time::SystemTime::now());
+    let fresh = signed_headers(&pem, &key_id, &beta.domain, "/inbox", &now, &body);
+    let first = anon.post_raw("/inbox", &fresh, body.clone()).await;
+    assert!(first.is_success(), "{first}");
+    let replay = anon.post_raw("/inbox", &fresh, body.clone()).await;
+    assert!(replay.as_u16() < 500, "{replay}");
+    let list = texts(bob.get(&statuses).await.1);
+    assert_eq!(list.iter().filter(|t| t.contains("SIGNED-ONCE")).count(), 1, "{list:?}");
+
+    // The signature covers the body: the same headers with another body are refused.
+    let other = serde_json::to_vec(&json!({"type": "Create", "content": "TAMPERED"})).expect("json");
+    assert_eq!(anon.post_raw("/inbox", &fresh, other).await, StatusCode::UNAUTHORIZED);
+}

@@ -31,6 +31,11 @@ impl From<activitypub_federation::error::Error> for FedError {
         use activitypub_federation::error::Error as E;
         let (kind, message) = match &e {
             E::ActivitySignatureInvalid => (ErrorKind::Unauthorized, "The HTTP signature is not valid".to_owned()),
+            // The normalisation crate's refusals (expired, missing or unparsable signature
+            // parts, required headers not signed) come through as `Other`.
+            E::Other(m) if m.contains("Http Signature") || m.contains("Missing required headers") => {
+                (ErrorKind::Unauthorized, format!("The HTTP signature is not acceptable: {m}"))
+            }
             E::ActivityBodyDigestInvalid => {
                 (ErrorKind::Unauthorized, "The Digest header does not match the body".to_owned())
             }
