@@ -69,7 +69,7 @@ pub fn v1(s: &Settings, f: &InstanceFacts) -> Value {
 
 pub fn v2(s: &Settings, f: &InstanceFacts) -> Value {
     let mut conf = configuration(s);
-    conf["urls"] = json!({ "streaming": s.base_url().replacen("http", "ws", 1) });
+    conf["urls"] = json!({ "streaming": s.base_url().replacen("http", "ws", 1), "status": Value::Null });
     conf["vapid"] = json!({ "public_key": "" });
     json!({
         "domain": s.domain,
