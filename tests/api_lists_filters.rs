@@ -518,12 +518,12 @@ async fn featured_hashtags_show_on_a_profile() {
     alice.post("/api/v1/featured_tags", json!({ "name": "not a tag" })).await.expect(422);
     let featured = alice.post("/api/v1/featured_tags", json!({ "name": "#Housing" })).await.ok().clone();
     assert_eq!(featured["name"], "housing");
-    assert_eq!(featured["statuses_count"], 2);
+    assert_eq!(featured["statuses_count"], "2", "a string, as Mastodon writes it");
     assert_eq!(featured["url"], node.url("/@alice/tagged/housing").as_str());
     assert_eq!(s(&featured["last_status_at"]).len(), 10, "a date: {featured}");
     alice.post("/api/v1/featured_tags", json!({ "name": "housing" })).await.expect(422);
     let secret = alice.post("/api/v1/featured_tags", json!({ "name": "secretproject" })).await.ok().clone();
-    assert_eq!(secret["statuses_count"], 0, "direct posts are not counted");
+    assert_eq!(secret["statuses_count"], "0", "direct posts are not counted");
     assert!(secret["last_status_at"].is_null());
 
     let suggested = alice.get("/api/v1/featured_tags/suggestions").await.list().clone();

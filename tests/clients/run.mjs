@@ -1,7 +1,9 @@
 // Two independent Mastodon client libraries from npm, masto 7 and megalodon 10, use a running
 // khub the way apps do: register an app, get a token through the real authorization-code flow
 // (the HTML sign-in and consent pages), then verify credentials, post with an image, read and
-// page the home timeline, follow, favourite, boost, bookmark and read notifications; and each
+// page the home timeline, follow, favourite, boost, bookmark and read notifications; then search
+// (accounts, statuses by URL, hashtags), manage a list, page favourites and an account's posts by
+// the Link header both ways, save and read markers, and (masto) warn with a v2 filter; and each
 // library's streaming client (WebSocket, found through the instance's streaming URL) receives a
 // new post by a followed member.
 //
@@ -430,6 +432,166 @@ function megalodonAdapter(client, appName, pngPath) {
 }
 
 // ---------------------------------------------------------------------------
+// Search, lists, Link-header paging, markers and filters: a second story, through its own adapters
+// ---------------------------------------------------------------------------
+function newestFirst(ids) {
+  return ids.every((id, i) => i === 0 || BigInt(ids[i - 1]) > BigInt(id));
+}
+
+async function organiseStory(lib, me, bea, o) {
+  const beaId = (await o.lookup(bea.name)).id;
+  const tag = `kh${run}${lib.slice(0, 4)}`;
+  const beaPosts = [];
+  for (let i = 0; i < 5; i++) {
+    beaPosts.push(await api(bea.token, 'POST', '/api/v1/statuses', { status: `${lib} page ${i} #${tag} ${run}` }));
+  }
+  await step(`${lib}: search accounts, statuses and hashtags`, async () => {
+    const byName = await o.search(bea.name, 'accounts');
+    check(byName.accounts.some((a) => a.id === beaId), 'the account is found by name', byName.accounts);
+    const byUrl = await o.search(beaPosts[0].uri, 'statuses', true);
+    check(byUrl.statuses.some((s) => s.id === beaPosts[0].id), 'the status is found by its URL', byUrl.statuses);
+    const byTag = await o.search(`#${tag}`, 'hashtags');
+    check(byTag.hashtags.some((h) => h.name === tag), 'the hashtag is found', byTag.hashtags);
+  });
+  await step(`${lib}: make a list, add a followed account, read its timeline, remove, delete`, async () => {
+    const list = await o.createList(`${lib} colleagues ${run}`);
+    check(typeof list.id === 'string' && list.title === `${lib} colleagues ${run}`, 'the list', list);
+    await o.addToList(list.id, beaId);
+    check((await o.listAccounts(list.id)).map((a) => a.id).join() === beaId, 'the list holds the account');
+    const fresh = await api(bea.token, 'POST', '/api/v1/statuses', { status: `For the ${lib} list ${run}` });
+    const timeline = await o.listTimeline(list.id);
+    check(timeline.some((s) => s.id === fresh.id), 'the list timeline shows the new post', timeline.map((s) => s.id));
+    check(timeline.every((s) => s.account.id === beaId), 'and only posts of the list', timeline.map((s) => s.account.acct));
+    await o.removeFromList(list.id, beaId);
+    check((await o.listAccounts(list.id)).length === 0, 'the account is out of the list');
+    await o.deleteList(list.id);
+    check(!(await o.lists()).some((l) => l.id === list.id), 'the list is gone');
+  });
+  await step(`${lib}: page favourites and an account's posts with Link headers`, async () => {
+    for (const p of beaPosts) await o.favourite(p.id);
+    const pages = await o.favouritePages(2);
+    const ids = pages.flat().map((s) => s.id);
+    check(pages.every((p) => p.length <= 2) && pages.length >= 3, 'pages of at most two', pages.map((p) => p.length));
+    check(new Set(ids).size === ids.length, 'no favourite twice across pages', ids);
+    const order = beaPosts.map((p) => p.id).reverse();
+    check(ids.filter((id) => order.includes(id)).join() === order.join(), 'newest favourite first', ids);
+    const forward = (await o.accountPages(beaId, 2, 'next')).flat().map((s) => s.id);
+    check(newestFirst(forward) && forward.length >= 5, 'the account pages newest first', forward);
+    // From the fourth post, rel="prev" leads back up to the newest, a page at a time.
+    const backward = (await o.accountPages(beaId, 2, 'prev', forward[3])).flat().map((s) => s.id);
+    const upToStart = forward.slice(0, 6);
+    check(new Set(backward).size === backward.length, 'no post twice going back', backward);
+    check(upToStart.every((id) => backward.includes(id)), 'going back reaches the newest post', { forward, backward });
+  });
+  await step(`${lib}: save and read the home marker`, async () => {
+    const newest = beaPosts[beaPosts.length - 1].id;
+    const saved = await o.saveHomeMarker(newest);
+    check(saved.lastReadId === newest, 'the saved marker', saved);
+    const read = await o.homeMarker();
+    check(read.lastReadId === newest && Number.isInteger(read.version), 'the marker reads back', read);
+    check(!Number.isNaN(Date.parse(read.updatedAt)), 'with its update time', read);
+  });
+  if (o.filters) {
+    await step(`${lib}: a v2 filter warns about a keyword in the home timeline`, async () => {
+      const word = `spoon${run}`;
+      const filter = await o.filters.create(`${lib} cutlery ${run}`, word);
+      check(filter.keywords?.[0]?.keyword === word && filter.context.join() === 'home', 'the filter', filter);
+      const hit = await api(bea.token, 'POST', '/api/v1/statuses', { status: `A ${word} story` });
+      const home = await o.filters.home();
+      const shown = home.find((s) => s.id === hit.id);
+      check(shown?.filtered?.[0]?.filter?.id === filter.id, 'the status carries the filter result', shown);
+      check(shown.filtered[0].keywordMatches?.includes(word), 'with the matched keyword', shown.filtered[0]);
+      await o.filters.remove(filter.id);
+      const after = (await o.filters.home()).find((s) => s.id === hit.id);
+      check(after && (after.filtered ?? []).length === 0, 'no filter result once the filter is deleted', after);
+    });
+  }
+}
+
+function mastoOrganiser(client) {
+  const collect = async (paginator) => {
+    const pages = [];
+    for await (const page of paginator) {
+      if (page.length) pages.push(page);
+      if (pages.length > 50) break;
+    }
+    return pages;
+  };
+  const marker = (m) => ({ lastReadId: m.home?.lastReadId, version: m.home?.version, updatedAt: m.home?.updatedAt });
+  return {
+    lookup: (acct) => client.v1.accounts.lookup({ acct }),
+    search: (q, type, resolve = false) => client.v2.search.list({ q, type, resolve }),
+    createList: (title) => client.v1.lists.create({ title }),
+    addToList: (id, accountId) => client.v1.lists.$select(id).accounts.create({ accountIds: [accountId] }),
+    listAccounts: (id) => client.v1.lists.$select(id).accounts.list(),
+    listTimeline: (id) => client.v1.timelines.list.$select(id).list({ limit: 20 }),
+    removeFromList: (id, accountId) => client.v1.lists.$select(id).accounts.remove({ accountIds: [accountId] }),
+    deleteList: (id) => client.v1.lists.$select(id).remove(),
+    lists: () => client.v1.lists.list(),
+    favourite: (id) => client.v1.statuses.$select(id).favourite(),
+    favouritePages: (limit) => collect(client.v1.favourites.list({ limit })),
+    accountPages: (id, limit, direction, maxId) =>
+      collect(client.v1.accounts.$select(id).statuses.list({ limit, maxId }).setDirection(direction)),
+    saveHomeMarker: async (id) => marker(await client.v1.markers.create({ home: { lastReadId: id } })),
+    homeMarker: async () => marker(await client.v1.markers.fetch({ timeline: ['home'] })),
+    filters: {
+      create: (title, keyword) =>
+        client.v2.filters.create({
+          title,
+          context: ['home'],
+          filterAction: 'warn',
+          keywordsAttributes: [{ keyword, wholeWord: true }],
+        }),
+      home: () => client.v1.timelines.home.list({ limit: 40 }),
+      remove: (id) => client.v2.filters.$select(id).remove(),
+    },
+  };
+}
+
+function megalodonOrganiser(client) {
+  const data = (p) => p.then((r) => r.data);
+  const linked = (res, rel) => {
+    const m = new RegExp(`<([^>]+)>;\\s*rel="${rel}"`).exec(res.headers.link || '');
+    return m ? new URL(m[1]).searchParams : undefined;
+  };
+  // Follows rel="next" (max_id) or rel="prev" (min_id) until a page comes back empty.
+  const walk = async (fetchPage, limit, direction, start = {}) => {
+    const pages = [];
+    let options = { limit, ...start };
+    for (;;) {
+      const res = await fetchPage(options);
+      if (!res.data.length) break;
+      pages.push(res.data);
+      const params = linked(res, direction);
+      if (!params || pages.length > 50) break;
+      const key = direction === 'next' ? 'max_id' : 'min_id';
+      options = { limit, [key]: params.get(key) };
+    }
+    return pages;
+  };
+  const marker = (m) => ({ lastReadId: m.home?.last_read_id, version: m.home?.version, updatedAt: m.home?.updated_at });
+  return {
+    lookup: (acct) => data(client.lookupAccount(acct)),
+    search: (q, type, resolve = false) => data(client.search(q, { type, resolve })),
+    createList: (title) => data(client.createList(title)),
+    addToList: (id, accountId) => data(client.addAccountsToList(id, [accountId])),
+    listAccounts: (id) => data(client.getAccountsInList(id)),
+    listTimeline: (id) => data(client.getListTimeline(id, { limit: 20 })),
+    removeFromList: (id, accountId) => data(client.deleteAccountsFromList(id, [accountId])),
+    deleteList: (id) => data(client.deleteList(id)),
+    lists: () => data(client.getLists()),
+    favourite: (id) => data(client.favouriteStatus(id)),
+    favouritePages: (limit) => walk((o) => client.getFavourites(o), limit, 'next'),
+    accountPages: (id, limit, direction, maxId) =>
+      walk((o) => client.getAccountStatuses(id, o), limit, direction, maxId ? { max_id: maxId } : {}),
+    saveHomeMarker: async (id) => marker(await data(client.saveMarkers({ home: { last_read_id: id } }))),
+    homeMarker: async () => marker(await data(client.getMarkers(['home']))),
+    // megalodon 10 speaks only v1 filters, which khub serves read-only: markers are its part.
+    filters: undefined,
+  };
+}
+
+// ---------------------------------------------------------------------------
 // Main
 // ---------------------------------------------------------------------------
 const tmp = mkdtempSync(join(tmpdir(), 'khub-clients-'));
@@ -484,6 +646,7 @@ try {
   await step('masto: the streaming client (createStreamingAPIClient) receives a new post', () =>
     mastoStreaming(mastoToken.accessToken, bea),
   );
+  await organiseStory('masto', ana, bea, mastoOrganiser(createRestAPIClient({ url: BASE, accessToken: mastoToken.accessToken })));
 
   // megalodon: app, consent in Chromium with a redirect back to a server here, token, story.
   console.log('megalodon 10.0.5');
@@ -510,6 +673,7 @@ try {
   writeFileSync(pngPath, png(8, [0, 112, 60]));
   await story('megalodon', mel, bea, megalodonAdapter(generator('mastodon', BASE, megaToken.access_token), 'megalodon test', pngPath));
   await step('megalodon: its user streaming receives a new post', () => megalodonStreaming(megaToken.access_token, bea));
+  await organiseStory('megalodon', mel, bea, megalodonOrganiser(generator('mastodon', BASE, megaToken.access_token)));
   await step('megalodon: revoke the token', async () => {
     await megalodon.revokeToken(megaApp.client_id, megaApp.client_secret, megaToken.access_token);
     const revoked = await fetch(`${BASE}/api/v1/accounts/verify_credentials`, {

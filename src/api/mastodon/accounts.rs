@@ -49,7 +49,7 @@ async fn me_json(state: &AppState, me: &AuthUser) -> AppResult<Account> {
     )
     .await?
     .len() as u64;
-    Ok(credential_account(&state.ctx(), &v, requests))
+    Ok(credential_account(&state.ctx(), &v, requests, &me.user.role))
 }
 
 async fn verify_credentials(State(state): State<AppState>, me: AuthUser) -> AppResult<Json<Account>> {

@@ -20,6 +20,21 @@ pub struct Source {
     pub note: String,
     pub fields: Vec<Field>,
     pub follow_requests_count: u64,
+    pub hide_collections: Option<bool>,
+    pub discoverable: Option<bool>,
+    pub indexable: bool,
+}
+
+/// Mastodon's `Role` of the signed-in member (`CredentialAccount.role`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Role {
+    pub id: String,
+    pub name: String,
+    pub color: String,
+    /// No Mastodon permission bits: khub serves none of Mastodon's admin API, so apps must not
+    /// offer their moderation screens (khub's administration is on the web).
+    pub permissions: String,
+    pub highlighted: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -62,6 +77,8 @@ pub struct Account {
     pub khub: ProfessionalProfile,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
 }
 
 fn escape(s: &str) -> String {
@@ -169,12 +186,23 @@ pub fn account(ctx: &Ctx<'_>, v: &AccountView) -> Account {
             expertise: expertise_of(a),
         },
         source: None,
+        role: None,
     }
 }
 
-/// The signed-in member's own account, with `source` (CredentialAccount).
-pub fn credential_account(ctx: &Ctx<'_>, v: &AccountView, follow_requests_count: u64) -> Account {
+/// The signed-in member's own account, with `source` and `role` (CredentialAccount); `user_role`
+/// is the member's role in khub (`admin` or `user`).
+pub fn credential_account(ctx: &Ctx<'_>, v: &AccountView, follow_requests_count: u64, user_role: &str) -> Account {
     let mut acc = account(ctx, v);
+    let admin = user_role == "admin";
+    acc.role = Some(Role {
+        // Mastodon's id for the role everyone has is -99.
+        id: if admin { "1" } else { "-99" }.to_owned(),
+        name: if admin { "Admin" } else { "" }.to_owned(),
+        color: String::new(),
+        permissions: "0".to_owned(),
+        highlighted: admin,
+    });
     acc.source = Some(Source {
         privacy: "public",
         sensitive: false,
@@ -185,6 +213,9 @@ pub fn credential_account(ctx: &Ctx<'_>, v: &AccountView, follow_requests_count:
             .map(|f| Field { name: f.name, value: f.value, verified_at: None })
             .collect(),
         follow_requests_count,
+        hide_collections: Some(acc.hide_collections),
+        discoverable: Some(v.account.discoverable),
+        indexable: acc.indexable,
     });
     acc
 }

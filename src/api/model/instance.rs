@@ -69,6 +69,7 @@ pub fn v1(s: &Settings, f: &InstanceFacts) -> Value {
 
 pub fn v2(s: &Settings, f: &InstanceFacts) -> Value {
     let mut conf = configuration(s);
+    conf["urls"] = json!({ "streaming": s.streaming_url(), "status": Value::Null });
     conf["vapid"] = json!({ "public_key": "" });
     json!({
         "domain": s.domain,

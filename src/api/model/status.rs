@@ -40,6 +40,8 @@ pub struct Status {
     pub sensitive: bool,
     pub spoiler_text: String,
     pub media_attachments: Vec<MediaAttachment>,
+    /// Optional in Mastodon's docs: left out (never `null`) when khub does not know the app.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub application: Option<Application>,
     pub mentions: Vec<Mention>,
     pub tags: Vec<Tag>,
@@ -136,6 +138,8 @@ pub struct StatusEdit {
     pub sensitive: bool,
     pub created_at: String,
     pub account: Account,
+    /// Optional in Mastodon's docs: present only when the edit had a poll.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub poll: Option<serde_json::Value>,
     pub media_attachments: Vec<MediaAttachment>,
     pub emojis: Vec<serde_json::Value>,

@@ -39,7 +39,8 @@ pub struct FeaturedTag {
     pub id: String,
     pub name: String,
     pub url: String,
-    pub statuses_count: i64,
+    /// A string (`"70"`), as Mastodon writes it.
+    pub statuses_count: String,
     /// A date (`2022-08-29`), as Mastodon writes it.
     pub last_status_at: Option<String>,
 }
@@ -49,7 +50,7 @@ pub fn featured_tag(ctx: &Ctx<'_>, v: &FeaturedTagView) -> FeaturedTag {
         id: v.featured.id.to_string(),
         url: format!("{}/@{}/tagged/{}", ctx.base_url, v.username, v.featured.tag),
         name: v.featured.tag.clone(),
-        statuses_count: v.statuses_count,
+        statuses_count: v.statuses_count.to_string(),
         last_status_at: v.last_status_at.map(|t| t.date_naive().to_string()),
     }
 }
