@@ -10,6 +10,7 @@ mod m20261122_000010_oauth;
 mod m20261122_000011_lists_filters;
 mod m20261122_000012_reports_announcements;
 mod m20261122_000014_moves_and_limits;
+mod m20261122_000015_polls_scheduled;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000011_lists_filters::Migration),
             Box::new(m20261122_000012_reports_announcements::Migration),
             Box::new(m20261122_000014_moves_and_limits::Migration),
+            Box::new(m20261122_000015_polls_scheduled::Migration),
         ]
     }
 }

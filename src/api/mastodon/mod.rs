@@ -11,7 +11,9 @@ mod lists;
 mod markers;
 mod media;
 mod notifications;
+mod polls;
 mod reports;
+mod scheduled;
 mod search;
 mod statuses;
 mod tags;
@@ -40,4 +42,6 @@ pub fn routes() -> Router<AppState> {
         .merge(filters::routes())
         .merge(tags::routes())
         .merge(conversations::routes())
+        .merge(polls::routes())
+        .merge(scheduled::routes())
 }
