@@ -78,7 +78,10 @@ async fn a_vote_from_beta_counts_on_alpha_and_beta_sees_the_updated_count() {
         (p["votes_count"] == 2).then_some(p)
     })
     .await;
-    assert_eq!(seen["options"], json!([{"title": "Town hall", "votes_count": 1}, {"title": "Library", "votes_count": 1}]));
+    assert_eq!(
+        seen["options"],
+        json!([{"title": "Town hall", "votes_count": 1}, {"title": "Library", "votes_count": 1}])
+    );
     assert_eq!(seen["own_votes"], json!([1]), "Bob's own vote is remembered");
     let p = alice.get(&format!("/api/v1/polls/{poll_id}")).await.1;
     assert_eq!(p["votes_count"], 2);

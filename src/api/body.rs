@@ -252,3 +252,34 @@ pub fn query_map(raw: Option<&str>) -> Map<String, Value> {
 pub fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
     raw.map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(pairs: &[(&str, &str)]) -> Value {
+        let mut m = Map::new();
+        for (k, v) in pairs {
+            insert_pair(&mut m, k, Value::String((*v).to_owned()));
+        }
+        Value::Object(m)
+    }
+
+    #[test]
+    fn form_keys_nest_as_rails_reads_them() {
+        assert_eq!(parse(&[("choices[]", "0"), ("choices[]", "2")]), json!({"choices": ["0", "2"]}));
+        assert_eq!(parse(&[("source[privacy]", "public")]), json!({"source": {"privacy": "public"}}));
+        assert_eq!(
+            parse(&[("fields_attributes[0][name]", "a"), ("fields_attributes[0][value]", "b")]),
+            json!({"fields_attributes": {"0": {"name": "a", "value": "b"}}})
+        );
+        assert_eq!(
+            parse(&[("poll[options][]", "x"), ("poll[options][]", "y"), ("poll[expires_in]", "300")]),
+            json!({"poll": {"options": ["x", "y"], "expires_in": "300"}})
+        );
+        // Deeper than any endpoint reads: kept flat.
+        assert_eq!(parse(&[("a[b][c][d][e]", "1")]), json!({"a[b][c][d][e]": "1"}));
+        assert_eq!(parse(&[("a[][b]", "1")]), json!({"a[][b]": "1"}));
+    }
+}

@@ -322,3 +322,63 @@ pub async fn run_end(state: &AppState, payload: &str) -> AppResult<()> {
     state.wake_jobs();
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> PostingSettings {
+        PostingSettings {
+            poll_max_options: 4,
+            poll_max_characters_per_option: 50,
+            poll_min_expiration: 300,
+            poll_max_expiration: 2_629_746,
+            scheduled_min_lead_seconds: 300,
+        }
+    }
+
+    fn poll(options: &[&str], expires_in: i64) -> NewPoll {
+        NewPoll { options: options.iter().map(|o| (*o).to_owned()).collect(), expires_in, ..Default::default() }
+    }
+
+    #[test]
+    fn a_poll_is_checked_against_the_limits_apps_are_shown() {
+        assert_eq!(check(&limits(), &poll(&[" Yes ", "No"], 300)).expect("ok"), vec!["Yes", "No"]);
+        for bad in [
+            poll(&["Only"], 300),
+            poll(&["a", "b", "c", "d", "e"], 300),
+            poll(&["a", &"x".repeat(51)], 300),
+            poll(&["a", "a"], 300),
+            poll(&["a", ""], 300),
+            poll(&["a", "b"], 299),
+            poll(&["a", "b"], 2_629_747),
+        ] {
+            assert!(check(&limits(), &bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_vote_names_existing_options_and_one_of_a_single_choice_poll() {
+        let now = chrono::Utc::now();
+        let mut p = polls::Model {
+            id: 1,
+            status_id: 1,
+            account_id: 1,
+            options: "[\"a\",\"b\",\"c\"]".into(),
+            multiple: false,
+            hide_totals: false,
+            expires_at: None,
+            remote_counts: None,
+            remote_voters_count: None,
+            counts_updated_at: None,
+            created_at: now,
+        };
+        assert_eq!(check_choices(&p, &[2]).expect("ok"), vec![2]);
+        assert!(check_choices(&p, &[3]).is_err());
+        assert!(check_choices(&p, &[-1]).is_err());
+        assert!(check_choices(&p, &[]).is_err());
+        assert!(check_choices(&p, &[0, 1]).is_err());
+        p.multiple = true;
+        assert_eq!(check_choices(&p, &[0, 2, 2]).expect("ok"), vec![0, 2]);
+    }
+}

@@ -137,3 +137,38 @@ pub async fn store_poll(db: &impl ConnectionTrait, status: &statuses::Model, jso
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mastodon_question_reads_with_its_options_counts_and_end() {
+        let json = json!({
+            "id": "https://mastodon.example/users/ana/statuses/1",
+            "type": "Question",
+            "attributedTo": "https://mastodon.example/users/ana",
+            "content": "<p>Tea or coffee?</p>",
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "endTime": "2030-01-02T03:04:05Z",
+            "closed": "2030-01-01T00:00:00Z",
+            "votersCount": 7,
+            "oneOf": [
+                {"type": "Note", "name": "Tea", "replies": {"type": "Collection", "totalItems": 4}},
+                {"type": "Note", "name": "Coffee", "replies": {"type": "Collection", "totalItems": 3}}
+            ]
+        });
+        let note: Note = serde_json::from_value(json).expect("a Question parses");
+        assert_eq!(note.one_of.len(), 2);
+        assert!(note.any_of.is_empty());
+        assert_eq!(note.one_of[1].name, "Coffee");
+        assert_eq!(note.one_of[0].replies.as_ref().map(|r| r.total_items), Some(4));
+        assert_eq!(note.voters_count, Some(7));
+        // Closed before its planned end: the earlier time counts.
+        assert_eq!(end_of(&note).map(|t| t.to_rfc3339()), Some("2030-01-01T00:00:00+00:00".to_owned()));
+        // What khub sends reads back the same way.
+        let back: Note = serde_json::from_value(serde_json::to_value(&note).expect("json")).expect("parses");
+        assert_eq!(back.one_of.len(), 2);
+        assert_eq!(serde_json::to_value(&note).expect("json")["oneOf"][0]["replies"]["totalItems"], 4);
+    }
+}
