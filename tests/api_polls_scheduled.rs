@@ -446,6 +446,23 @@ async fn an_idempotency_key_makes_one_post_even_when_requests_race() {
     assert_eq!(seen.len(), 1, "every racer got the same post: {seen:?}");
     assert_eq!(post_count(&alice).await, 3);
 
+    // An hour later the key is free again: the same key makes a new post.
+    {
+        use khub::db::entities::idempotency_keys as keys_table;
+        use sea_orm::sea_query::Expr;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let two_hours_ago = chrono::Utc::now() - chrono::Duration::hours(2);
+        keys_table::Entity::update_many()
+            .col_expr(keys_table::Column::CreatedAt, Expr::value(two_hours_ago))
+            .filter(keys_table::Column::Key.eq("k-1"))
+            .exec(&node.state.db.conn)
+            .await
+            .expect("age the key");
+    }
+    let fresh = with_key(&alice, "k-1", "Minutes of the forum").await.ok().clone();
+    assert_ne!(fresh["id"], first["id"]);
+    assert_eq!(post_count(&alice).await, 4);
+
     // A refused post keeps the key free: a corrected retry with it succeeds.
     with_key(&alice, "k-bad", "").await.expect(422);
     let fixed = with_key(&alice, "k-bad", "Now with text").await.ok().clone();

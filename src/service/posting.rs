@@ -62,6 +62,8 @@ async fn claim(
     id: i64,
     scheduled: bool,
 ) -> AppResult<Option<Posted>> {
+    // Expired keys go first, so that they neither pile up nor name an old post.
+    qs::delete_old_keys(db, account, chrono::Utc::now() - chrono::Duration::hours(KEY_HOURS)).await?;
     for _ in 0..3 {
         let now = chrono::Utc::now();
         let row = idempotency_keys::Model {
@@ -76,14 +78,10 @@ async fn claim(
             return Ok(None);
         }
         let Some(earlier) = qs::key_of(db, account, key).await? else { continue };
-        let found = if earlier.created_at > now - chrono::Duration::hours(KEY_HOURS) {
-            match (earlier.status_id, earlier.scheduled_status_id) {
-                (Some(s), _) => sq::status_by_id(db, s).await?.map(Posted::Status),
-                (None, Some(s)) => qs::by_id(db, s).await?.map(Posted::Scheduled),
-                (None, None) => None,
-            }
-        } else {
-            None
+        let found = match (earlier.status_id, earlier.scheduled_status_id) {
+            (Some(s), _) => sq::status_by_id(db, s).await?.map(Posted::Status),
+            (None, Some(s)) => qs::by_id(db, s).await?.map(Posted::Scheduled),
+            (None, None) => None,
         };
         match found {
             Some(p) => return Ok(Some(p)),

@@ -35,7 +35,7 @@ pub async fn list(
     page: Page,
 ) -> Result<Vec<scheduled_statuses::Model>, DbErr> {
     let mut q = scheduled_statuses::Entity::find().filter(scheduled_statuses::Column::AccountId.eq(account));
-    for c in page.conditions(Expr::col(scheduled_statuses::Column::Id).into()) {
+    for c in page.conditions(Expr::col(scheduled_statuses::Column::Id)) {
         q = q.filter(c);
     }
     q = if page.ascending() {
@@ -111,6 +111,20 @@ pub async fn repoint_key(db: &impl ConnectionTrait, scheduled: i64, status: i64)
         .col_expr(idempotency_keys::Column::StatusId, Expr::value(status))
         .col_expr(idempotency_keys::Column::ScheduledStatusId, Expr::value(Option::<i64>::None))
         .filter(idempotency_keys::Column::ScheduledStatusId.eq(scheduled))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Forgets `account`'s keys made before `before` (they no longer name a post).
+pub async fn delete_old_keys(
+    db: &impl ConnectionTrait,
+    account: i64,
+    before: chrono::DateTime<chrono::Utc>,
+) -> Result<(), DbErr> {
+    idempotency_keys::Entity::delete_many()
+        .filter(idempotency_keys::Column::AccountId.eq(account))
+        .filter(idempotency_keys::Column::CreatedAt.lt(before))
         .exec(db)
         .await
         .map(|_| ())
