@@ -104,6 +104,16 @@ pub async fn emit(db: &impl ConnectionTrait, event: &Outgoing) -> AppResult<()> 
     Ok(())
 }
 
+/// Queues an event unless the same one already waits to be sent (a burst of poll votes makes
+/// one Update, not one per vote).
+pub async fn emit_once(db: &impl ConnectionTrait, event: &Outgoing) -> AppResult<()> {
+    let payload = serde_json::to_value(event).map_err(crate::error::AppError::internal)?;
+    if !jobs::waiting(db, JOB_KIND, &payload).await? {
+        jobs::enqueue(db, JOB_KIND, &payload).await?;
+    }
+    Ok(())
+}
+
 /// The id of a new local activity.
 pub fn activity_id(base_url: &str, kind: &str, id: i64) -> String {
     format!("{base_url}/activities/{kind}/{id}")

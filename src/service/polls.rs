@@ -254,7 +254,7 @@ pub async fn announce_counts(db: &impl ConnectionTrait, status: &statuses::Model
     let followers = super::visibility::Visibility::of(status) != super::visibility::Visibility::Direct
         && graph::has_remote_followers(db, status.account_id).await?;
     if remote_voters || followers {
-        outgoing::emit(db, &Outgoing::PollUpdate { status: status.id }).await?;
+        outgoing::emit_once(db, &Outgoing::PollUpdate { status: status.id }).await?;
     }
     Ok(())
 }

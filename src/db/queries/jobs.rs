@@ -168,3 +168,14 @@ pub async fn release_all_leases(db: &impl ConnectionTrait) -> Result<(), DbErr> 
 pub async fn queue_depth(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     jobs::Entity::find().count(db).await
 }
+
+/// Whether an identical job waits unclaimed (so that a repeat of it can be left out).
+pub async fn waiting(db: &impl ConnectionTrait, kind: &str, payload: &serde_json::Value) -> Result<bool, DbErr> {
+    Ok(jobs::Entity::find()
+        .filter(jobs::Column::Kind.eq(kind))
+        .filter(jobs::Column::Payload.eq(payload.to_string()))
+        .filter(jobs::Column::LockedBy.is_null())
+        .count(db)
+        .await?
+        > 0)
+}
