@@ -37,6 +37,16 @@ pub struct Limits {
     pub max_body_bytes: usize,
 }
 
+/// What a post may carry: polls, and how far ahead a post may be scheduled.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PostingSettings {
+    pub poll_max_options: usize,
+    pub poll_max_characters_per_option: usize,
+    pub poll_min_expiration: i64,
+    pub poll_max_expiration: i64,
+    pub scheduled_min_lead_seconds: i64,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct MailSettings {
     pub from: String,
@@ -88,6 +98,7 @@ pub struct Settings {
     /// Where apps open the streaming API; empty: this node (`wss://domain`).
     pub streaming_url: String,
     pub limits: Limits,
+    pub posting: PostingSettings,
     pub mail: MailSettings,
     pub jobs: JobSettings,
     pub federation: FederationSettings,
@@ -189,6 +200,19 @@ impl Settings {
         }
         if self.limits.max_status_chars == 0 || self.limits.max_status_chars > 100_000 {
             return bad("limits.max_status_chars", "must be between 1 and 100000");
+        }
+        let p = &self.posting;
+        if p.poll_max_options < 2 || p.poll_max_options > 100 {
+            return bad("posting.poll_max_options", "must be between 2 and 100");
+        }
+        if p.poll_max_characters_per_option == 0 || p.poll_max_characters_per_option > 1000 {
+            return bad("posting.poll_max_characters_per_option", "must be between 1 and 1000");
+        }
+        if p.poll_min_expiration < 0 || p.poll_max_expiration < p.poll_min_expiration {
+            return bad("posting.poll_max_expiration", "must be at least posting.poll_min_expiration (>= 0)");
+        }
+        if p.scheduled_min_lead_seconds < 0 {
+            return bad("posting.scheduled_min_lead_seconds", "must not be negative");
         }
         Ok(())
     }

@@ -180,8 +180,10 @@ async fn malformed_statuses_are_refused_and_change_nothing() {
         (json!({ "status": "x", "language": "en; DROP TABLE statuses" }), 422, "a bad language"),
         (json!({ "status": "x", "in_reply_to_id": "abc" }), 422, "a non-numeric reply id"),
         (json!({ "status": "x", "in_reply_to_id": "99999999" }), 404, "a reply to nothing"),
-        (json!({ "status": "x", "poll": { "options": ["a", "b"], "expires_in": 60 } }), 422, "a poll"),
-        (json!({ "status": "x", "scheduled_at": "2099-01-01T00:00:00Z" }), 422, "a scheduled post"),
+        (json!({ "status": "x", "poll": { "options": ["a", "b"], "expires_in": 60 } }), 422, "a poll under 5 minutes"),
+        (json!({ "status": "x", "poll": { "options": ["a"], "expires_in": 600 } }), 422, "a poll of one option"),
+        (json!({ "status": "x", "scheduled_at": "2000-01-01T00:00:00Z" }), 422, "a post scheduled in the past"),
+        (json!({ "status": "x", "scheduled_at": "soon" }), 422, "a scheduled time that is no date"),
     ];
     for (body, want, what) in &json_cases {
         let r = alice.post("/api/v1/statuses", body.clone()).await;

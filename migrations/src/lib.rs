@@ -11,6 +11,7 @@ mod m20261122_000011_lists_filters;
 mod m20261122_000012_reports_announcements;
 mod m20261122_000013_streaming;
 mod m20261122_000014_moves_and_limits;
+mod m20261122_000015_polls_scheduled;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000012_reports_announcements::Migration),
             Box::new(m20261122_000014_moves_and_limits::Migration),
             Box::new(m20261122_000013_streaming::Migration),
+            Box::new(m20261122_000015_polls_scheduled::Migration),
         ]
     }
 }

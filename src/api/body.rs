@@ -18,38 +18,41 @@ pub struct ApiForm {
     pub files: Vec<(String, Upload)>,
 }
 
-/// Adds `key=value` to a map, turning `key[]` into arrays and `key[n][sub]` into nested values.
+/// Adds `key=value` to a map, turning `key[]` into arrays and `key[a][b]` into nested values:
+/// `source[privacy]=x`, `fields_attributes[0][name]=x`, `poll[options][]=x`.
 pub fn insert_pair(map: &mut Map<String, Value>, key: &str, value: Value) {
-    if let Some(base) = key.strip_suffix("[]") {
-        match map.entry(base.to_owned()).or_insert_with(|| Value::Array(vec![])) {
-            Value::Array(a) => a.push(value),
-            other => *other = Value::Array(vec![value]),
-        }
+    let Some((base, rest)) = key.split_once('[') else {
+        map.insert(key.to_owned(), value);
+        return;
+    };
+    let parts: Vec<&str> = rest.trim_end_matches(']').split("][").collect();
+    // Deeper keys than any endpoint reads are kept flat rather than nested without bound.
+    if parts.len() > 3 || parts[..parts.len() - 1].contains(&"") {
+        map.insert(key.to_owned(), value);
         return;
     }
-    // fields_attributes[0][name]=x
-    if let Some((base, rest)) = key.split_once('[') {
-        let parts: Vec<&str> = rest.trim_end_matches(']').split("][").collect();
-        // source[privacy]=x
-        if parts.len() == 1 {
-            let entry = map.entry(base.to_owned()).or_insert_with(|| Value::Object(Map::new()));
-            if let Value::Object(o) = entry {
-                o.insert(parts[0].to_owned(), value);
-            }
-            return;
+    insert_at(map, base, &parts, value);
+}
+
+fn insert_at(map: &mut Map<String, Value>, key: &str, parts: &[&str], value: Value) {
+    match parts.split_first() {
+        None => {
+            map.insert(key.to_owned(), value);
         }
-        if parts.len() == 2 {
-            let entry = map.entry(base.to_owned()).or_insert_with(|| Value::Object(Map::new()));
-            if let Value::Object(o) = entry {
-                let inner = o.entry(parts[0].to_owned()).or_insert_with(|| Value::Object(Map::new()));
-                if let Value::Object(io) = inner {
-                    io.insert(parts[1].to_owned(), value);
-                }
+        Some((&"", _)) => match map.entry(key.to_owned()).or_insert_with(|| Value::Array(vec![])) {
+            Value::Array(a) => a.push(value),
+            other => *other = Value::Array(vec![value]),
+        },
+        Some((first, rest)) => {
+            let entry = map.entry(key.to_owned()).or_insert_with(|| Value::Object(Map::new()));
+            if !entry.is_object() {
+                *entry = Value::Object(Map::new());
             }
-            return;
+            if let Value::Object(o) = entry {
+                insert_at(o, first, rest, value);
+            }
         }
     }
-    map.insert(key.to_owned(), value);
 }
 
 fn content_type(req: &Request) -> String {
@@ -248,4 +251,35 @@ pub fn query_map(raw: Option<&str>) -> Map<String, Value> {
 /// The query string as pairs, for rebuilding paging links.
 pub fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
     raw.map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(pairs: &[(&str, &str)]) -> Value {
+        let mut m = Map::new();
+        for (k, v) in pairs {
+            insert_pair(&mut m, k, Value::String((*v).to_owned()));
+        }
+        Value::Object(m)
+    }
+
+    #[test]
+    fn form_keys_nest_as_rails_reads_them() {
+        assert_eq!(parse(&[("choices[]", "0"), ("choices[]", "2")]), json!({"choices": ["0", "2"]}));
+        assert_eq!(parse(&[("source[privacy]", "public")]), json!({"source": {"privacy": "public"}}));
+        assert_eq!(
+            parse(&[("fields_attributes[0][name]", "a"), ("fields_attributes[0][value]", "b")]),
+            json!({"fields_attributes": {"0": {"name": "a", "value": "b"}}})
+        );
+        assert_eq!(
+            parse(&[("poll[options][]", "x"), ("poll[options][]", "y"), ("poll[expires_in]", "300")]),
+            json!({"poll": {"options": ["x", "y"], "expires_in": "300"}})
+        );
+        // Deeper than any endpoint reads: kept flat.
+        assert_eq!(parse(&[("a[b][c][d][e]", "1")]), json!({"a[b][c][d][e]": "1"}));
+        assert_eq!(parse(&[("a[][b]", "1")]), json!({"a[][b]": "1"}));
+    }
 }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::app::AppState;
-use crate::db::queries::{accounts as aq, graph, instances, jobs, statuses as sq};
+use crate::db::queries::{accounts as aq, graph, instances, jobs, polls as pq, statuses as sq};
 use crate::federation::error::{FedError, FedResult};
 use crate::federation::objects::{ApubNote, ApubPerson};
 use crate::federation::protocol::ActivityContext;
@@ -273,6 +273,8 @@ pub async fn run_federate(state: &AppState, payload: &str) -> FedResult<()> {
             });
             fan_out(state, target, activity, vec![f.account.inbox_url.clone().unwrap_or_default()]).await?;
         }
+        Outgoing::Vote { account, poll, votes } => send_votes(state, account, poll, &votes).await?,
+        Outgoing::PollUpdate { status } => send_poll_update(state, &data, status).await?,
         Outgoing::Report { report } => {
             // Sent by the instance actor, as Mastodon does, so the reporter stays anonymous.
             let Some(r) = crate::db::queries::moderation::report_by_id(&state.db.conn, report).await? else {
@@ -315,6 +317,69 @@ pub async fn run_federate(state: &AppState, payload: &str) -> FedResult<()> {
             fan_out(state, account, activity, inboxes).await?;
         }
     }
+    Ok(())
+}
+
+/// A local member's vote on a remote poll: one `Create` of a `Note` per chosen option, whose
+/// `name` is the option's title, in reply to the Question, addressed to its author alone.
+async fn send_votes(state: &AppState, account: i64, poll: i64, votes: &[i64]) -> FedResult<()> {
+    let Some(poll) = pq::by_id(&state.db.conn, poll).await? else { return Ok(()) };
+    let Some(s) = sq::status_by_id(&state.db.conn, poll.status_id).await? else { return Ok(()) };
+    let Some(question) = s.uri.clone() else { return Ok(()) };
+    let voter = person(state, account).await?;
+    let author = person(state, s.account_id).await?;
+    let titles = crate::service::polls::titles(&poll);
+    for v in pq::votes_of(&state.db.conn, poll.id, account).await?.into_iter().filter(|v| votes.contains(&v.id)) {
+        let Some(title) = usize::try_from(v.choice).ok().and_then(|c| titles.get(c)) else { continue };
+        let note_id = format!("{}#votes/{}", voter.ap_id, v.id);
+        let activity = json!({
+            "@context": CONTEXT,
+            "id": format!("{note_id}/activity"),
+            "type": "Create",
+            "actor": voter.ap_id,
+            "to": [author.ap_id],
+            "object": {
+                "id": note_id,
+                "type": "Note",
+                "name": title,
+                "attributedTo": voter.ap_id,
+                "to": [author.ap_id],
+                "inReplyTo": question,
+            },
+        });
+        fan_out(state, account, activity, vec![author.account.inbox_url.clone().unwrap_or_default()]).await?;
+    }
+    Ok(())
+}
+
+/// An `Update` of a local Question with its current counts, to the post's remote audience and
+/// to the remote voters (who may not follow the author).
+async fn send_poll_update(state: &AppState, data: &Data<AppState>, status: i64) -> FedResult<()> {
+    let Some(s) = sq::status_by_id(&state.db.conn, status).await? else { return Ok(()) };
+    if s.uri.is_some() {
+        return Ok(());
+    }
+    let Some(poll) = pq::by_status(&state.db.conn, s.id).await? else { return Ok(()) };
+    let author = person(state, s.account_id).await?;
+    let vis = Visibility::of(&s);
+    let note = ApubNote::new(state, s.clone())?.into_json(data).await?;
+    let activity = json!({
+        "@context": CONTEXT,
+        "id": activity_id(&state.base_url, "update", crate::ids::next_id()),
+        "type": "Update",
+        "actor": author.ap_id,
+        "to": note.to,
+        "cc": note.cc,
+        "object": note,
+    });
+    let mentioned: Vec<i64> =
+        sq::mentions_for(&state.db.conn, &[s.id]).await?.into_iter().map(|m| m.account_id).collect();
+    let mut inboxes = audience(state, author.account.id, vis != Visibility::Direct, &mentioned, vis).await?;
+    let voters = aq::accounts_by_ids(&state.db.conn, &pq::voters(&state.db.conn, poll.id).await?).await?;
+    for a in voters.into_iter().filter(|a| a.domain.is_some()) {
+        inboxes.push(inbox_of(&ApubPerson::load(state, a).await?));
+    }
+    fan_out(state, author.account.id, activity, inboxes).await?;
     Ok(())
 }
 

@@ -27,6 +27,7 @@ pub fn context() -> Value {
             "Hashtag": "as:Hashtag",
             "toot": "http://joinmastodon.org/ns#",
             "discoverable": "toot:discoverable",
+            "votersCount": "toot:votersCount",
             "schema": "http://schema.org#",
             "PropertyValue": "schema:PropertyValue",
             "value": "schema:value"
@@ -170,6 +171,50 @@ pub struct Note {
     pub tag: Vec<Tag>,
     #[serde(default, deserialize_with = "deserialize_skip_error")]
     pub attachment: Vec<Attachment>,
+    /// A `Question`'s options when one may be chosen…
+    #[serde(default, deserialize_with = "deserialize_skip_error", skip_serializing_if = "Vec::is_empty")]
+    pub one_of: Vec<QuestionOption>,
+    /// …and when several may.
+    #[serde(default, deserialize_with = "deserialize_skip_error", skip_serializing_if = "Vec::is_empty")]
+    pub any_of: Vec<QuestionOption>,
+    /// When a `Question` ends.
+    #[serde(default, deserialize_with = "deserialize_skip_error", skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<DateTime<Utc>>,
+    /// When a `Question` ended (Mastodon), or `true` (some others).
+    #[serde(default, deserialize_with = "deserialize_skip_error", skip_serializing_if = "Option::is_none")]
+    pub closed: Option<Value>,
+    /// How many accounts voted on a `Question` (Mastodon's `toot:votersCount`).
+    #[serde(default, deserialize_with = "deserialize_skip_error", skip_serializing_if = "Option::is_none")]
+    pub voters_count: Option<i64>,
+}
+
+/// One option of a `Question`: a `Note` whose `name` is the option's title, with its votes
+/// counted in `replies.totalItems`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QuestionOption {
+    #[serde(rename = "type", default = "note_type")]
+    pub kind: String,
+    pub name: String,
+    #[serde(default, deserialize_with = "deserialize_skip_error", skip_serializing_if = "Option::is_none")]
+    pub replies: Option<OptionVotes>,
+}
+
+/// The `replies` of a `Question`'s option: only its size.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OptionVotes {
+    #[serde(rename = "type", default = "collection_type")]
+    pub kind: String,
+    #[serde(default)]
+    pub total_items: i64,
+}
+
+fn note_type() -> String {
+    "Note".to_owned()
+}
+
+fn collection_type() -> String {
+    "Collection".to_owned()
 }
 
 /// A file attached to a post.

@@ -132,6 +132,12 @@ async fn run_claimed(state: &AppState, worker: &str, job: jobs::Model) -> anyhow
             }
             Err(e) => Err(anyhow::anyhow!("{e}")),
         },
+        crate::service::polls::END_JOB => {
+            crate::service::polls::run_end(state, &job.payload).await.map_err(|e| anyhow::anyhow!("{e}"))
+        }
+        crate::service::scheduled::PUBLISH_JOB => {
+            crate::service::scheduled::run_publish(state, &job.payload).await.map_err(|e| anyhow::anyhow!("{e}"))
+        }
         other => Err(anyhow::anyhow!("unknown job kind {other}")),
     };
     let _w = state.db.write_lock().await;

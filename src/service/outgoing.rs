@@ -78,6 +78,18 @@ pub enum Outgoing {
         followers: bool,
         mentioned: Vec<i64>,
     },
+    /// A local member voted on a remote poll: one Note per chosen option (`votes` are the
+    /// `poll_votes` rows), addressed to the poll's author.
+    Vote {
+        account: i64,
+        poll: i64,
+        votes: Vec<i64>,
+    },
+    /// The counts of a local poll changed, or it ended: an Update of the Question to the
+    /// author's remote followers and the remote voters.
+    PollUpdate {
+        status: i64,
+    },
     /// A member reported a remote account and asked for the report to be forwarded to its
     /// server (a `Flag`).
     Report {
@@ -94,6 +106,16 @@ pub enum Outgoing {
 pub async fn emit(db: &impl ConnectionTrait, event: &Outgoing) -> AppResult<()> {
     let payload = serde_json::to_value(event).map_err(crate::error::AppError::internal)?;
     jobs::enqueue(db, JOB_KIND, &payload).await?;
+    Ok(())
+}
+
+/// Queues an event unless the same one already waits to be sent (a burst of poll votes makes
+/// one Update, not one per vote).
+pub async fn emit_once(db: &impl ConnectionTrait, event: &Outgoing) -> AppResult<()> {
+    let payload = serde_json::to_value(event).map_err(crate::error::AppError::internal)?;
+    if !jobs::waiting(db, JOB_KIND, &payload).await? {
+        jobs::enqueue(db, JOB_KIND, &payload).await?;
+    }
     Ok(())
 }
 

@@ -21,6 +21,8 @@ pub struct Compose {
     pub in_reply_to_id: Option<i64>,
     pub media_ids: Vec<i64>,
     pub language: Option<String>,
+    /// A poll (only on new posts: an edit keeps the poll as it is).
+    pub poll: Option<super::polls::NewPoll>,
 }
 
 /// Checked content ready to store.
@@ -102,12 +104,14 @@ async fn prepare(
     let mut unique = c.media_ids.clone();
     unique.dedup();
     let media = sq::media_by_ids(db, &unique).await?;
+    // Uploads held by a scheduled post stay its own until it is published or cancelled.
+    let reserved = if unique.is_empty() { Vec::new() } else { super::scheduled::reserved_media(db, author.id).await? };
     for id in &unique {
         let ok = media.iter().any(|m| {
             m.id == *id
                 && m.account_id == author.id
                 && (m.kind == "image" || m.kind == "document")
-                && (m.status_id.is_none() || existing_media.contains(id))
+                && ((m.status_id.is_none() && !reserved.contains(id)) || existing_media.contains(id))
         });
         if !ok {
             return Err(AppError::unprocessable(format!(
@@ -131,8 +135,17 @@ async fn prepare(
     })
 }
 
-/// Creates a post. The row, its mentions, tags, media and notifications commit together.
+/// Creates a post. The row, its mentions, tags, media, poll and notifications commit together.
 pub async fn create(state: &AppState, author: &accounts::Model, c: Compose) -> AppResult<statuses::Model> {
+    let tx = state.db.begin_write().await?;
+    let status = insert_new(state, &*tx, author, &c, crate::ids::next_id(), &[]).await?;
+    tx.commit().await?;
+    state.wake_jobs();
+    Ok(status)
+}
+
+/// What can be checked of a composed post without the database: visibility, language, poll.
+fn check_basics(state: &AppState, c: &Compose) -> AppResult<(Visibility, Option<Vec<String>>)> {
     let vis = match c.visibility.as_deref() {
         None | Some("") => Visibility::Public,
         Some(v) => Visibility::parse(v).ok_or_else(|| {
@@ -144,19 +157,55 @@ pub async fn create(state: &AppState, author: &accounts::Model, c: Compose) -> A
     {
         return Err(AppError::unprocessable("Validation failed: language must be an ISO 639 code"));
     }
-    let tx = state.db.begin_write().await?;
-    let parent = match c.in_reply_to_id {
+    let options = match &c.poll {
         None => None,
-        Some(pid) => {
-            let p = sq::status_by_id(&*tx, pid).await?.filter(|p| p.reblog_of_id.is_none());
-            match p {
-                Some(p) if visibility::can_read(&*tx, Some(author.id), &p).await? => Some(p),
-                _ => return Err(AppError::not_found_msg("The post you are replying to does not exist")),
-            }
+        Some(_) if !c.media_ids.is_empty() => {
+            return Err(AppError::unprocessable("Validation failed: A post with a poll cannot have media"));
         }
+        Some(p) => Some(super::polls::check(&state.settings.posting, p)?),
     };
-    let p = prepare(state, &*tx, author, &c, &[]).await?;
-    let id = crate::ids::next_id();
+    Ok((vis, options))
+}
+
+/// The post replied to, if the author may read it.
+async fn parent_of(
+    db: &impl ConnectionTrait,
+    author: &accounts::Model,
+    c: &Compose,
+) -> AppResult<Option<statuses::Model>> {
+    let Some(pid) = c.in_reply_to_id else { return Ok(None) };
+    match sq::status_by_id(db, pid).await?.filter(|p| p.reblog_of_id.is_none()) {
+        Some(p) if visibility::can_read(db, Some(author.id), &p).await? => Ok(Some(p)),
+        _ => Err(AppError::not_found_msg("The post you are replying to does not exist")),
+    }
+}
+
+/// Checks a post as `insert_new` would, without storing anything (for scheduling).
+pub async fn validate(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    author: &accounts::Model,
+    c: &Compose,
+) -> AppResult<()> {
+    check_basics(state, c)?;
+    parent_of(db, author, c).await?;
+    prepare(state, db, author, c, &[]).await?;
+    Ok(())
+}
+
+/// Stores a new post with id `id` in the caller's transaction: the row, its mentions, tags,
+/// media (`own_media` may be uploads a scheduled post held), poll, notifications and delivery.
+pub async fn insert_new(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    author: &accounts::Model,
+    c: &Compose,
+    id: i64,
+    own_media: &[i64],
+) -> AppResult<statuses::Model> {
+    let (vis, poll_options) = check_basics(state, c)?;
+    let parent = parent_of(db, author, c).await?;
+    let p = prepare(state, db, author, c, own_media).await?;
     let now = chrono::Utc::now();
     let status = statuses::Model {
         id,
@@ -175,15 +224,18 @@ pub async fn create(state: &AppState, author: &accounts::Model, c: Compose) -> A
         created_at: now,
         edited_at: None,
     };
-    sq::insert_status(&*tx, status.clone()).await?;
-    sq::set_mentions_and_tags(&*tx, id, &p.mention_ids, &p.tags).await?;
-    sq::attach_media(&*tx, id, &p.media_ids).await?;
+    sq::insert_status(db, status.clone()).await?;
+    sq::set_mentions_and_tags(db, id, &p.mention_ids, &p.tags).await?;
+    sq::attach_media(db, id, &p.media_ids).await?;
+    if let (Some(options), Some(poll)) = (poll_options, &c.poll) {
+        super::polls::attach(db, &status, options, poll).await?;
+    }
     let mentioned_remote = p.remote_mentions.clone();
     // Notify: the parent's author of a reply, and everyone mentioned (once each).
     let mut notified = Vec::new();
     for target in &p.mention_ids {
-        if !p.remote_mentions.contains(target) && notify_allowed(&*tx, *target, author.id).await? {
-            nq::insert(&*tx, *target, author.id, "mention", Some(id)).await?;
+        if !p.remote_mentions.contains(target) && notify_allowed(db, *target, author.id).await? {
+            nq::insert(db, *target, author.id, "mention", Some(id)).await?;
         }
         notified.push(*target);
     }
@@ -191,18 +243,16 @@ pub async fn create(state: &AppState, author: &accounts::Model, c: Compose) -> A
         && parent.account_id != author.id
         && !notified.contains(&parent.account_id)
         && vis != Visibility::Direct
-        && notify_allowed(&*tx, parent.account_id, author.id).await?
-        && visibility::can_read(&*tx, Some(parent.account_id), &status).await?
+        && notify_allowed(db, parent.account_id, author.id).await?
+        && visibility::can_read(db, Some(parent.account_id), &status).await?
     {
-        nq::insert(&*tx, parent.account_id, author.id, "mention", Some(id)).await?;
+        nq::insert(db, parent.account_id, author.id, "mention", Some(id)).await?;
     }
     // Deliver to other servers when someone there is in the audience.
     let remote_mention = !mentioned_remote.is_empty();
-    if remote_mention || (vis != Visibility::Direct && graph::has_remote_followers(&*tx, author.id).await?) {
-        outgoing::emit(&*tx, &Outgoing::Post { status: id }).await?;
+    if remote_mention || (vis != Visibility::Direct && graph::has_remote_followers(db, author.id).await?) {
+        outgoing::emit(db, &Outgoing::Post { status: id }).await?;
     }
-    tx.commit().await?;
-    state.wake_jobs();
     Ok(status)
 }
 

@@ -37,6 +37,8 @@ pub struct StatusView {
     /// Whether the viewer muted this status's conversation.
     pub muted: bool,
     pub reblog: Option<Box<StatusView>>,
+    /// The status's poll with its counts and the viewer's votes.
+    pub poll: Option<crate::service::polls::PollView>,
     /// The viewer's filters this status matches (filled by `service::filters`).
     pub filtered: Vec<crate::service::filters::FilterMatch>,
 }
@@ -141,6 +143,7 @@ pub async fn statuses(
     let media = sq::media_for_statuses(db, &ids).await?;
     let tags = sq::tags_for(db, &ids).await?;
     let counts = sq::counts(db, &ids).await?;
+    let polls = crate::service::polls::views(db, viewer, &ids).await?;
     let (favs, reblogs, marks, pins) = match viewer {
         Some(v) => sq::viewer_flags(db, v, &ids).await?,
         None => Default::default(),
@@ -175,6 +178,7 @@ pub async fn statuses(
             pinned: pins.contains(&s.id),
             muted: muted_threads.contains(&s.thread_id),
             reblog: None,
+            poll: polls.get(&s.id).cloned(),
             filtered: Vec::new(),
             status: s.clone(),
         })

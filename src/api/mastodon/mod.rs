@@ -11,7 +11,9 @@ mod lists;
 mod markers;
 mod media;
 mod notifications;
+mod polls;
 mod reports;
+mod scheduled;
 mod search;
 mod statuses;
 mod streaming;
@@ -42,4 +44,6 @@ pub fn routes() -> Router<AppState> {
         .merge(tags::routes())
         .merge(conversations::routes())
         .merge(streaming::routes())
+        .merge(polls::routes())
+        .merge(scheduled::routes())
 }

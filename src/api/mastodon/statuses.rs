@@ -1,18 +1,24 @@
 //! Statuses: post, read, edit, delete, thread context, favourite, boost, bookmark, pin.
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
+use serde_json::Value;
 
 use crate::api::auth::{AuthUser, MaybeAuth};
 use crate::api::body::{ApiBody, lenient};
 use crate::api::model::account::account;
+use crate::api::model::poll::scheduled_status;
 use crate::api::model::status::{Context, Status, StatusEdit, StatusSource, edit, status};
 use crate::api::path_id;
 use crate::app::AppState;
 use crate::db::queries::statuses as sq;
 use crate::error::{AppError, AppResult};
 use crate::service::filters::{self, FilterContext};
+use crate::service::polls::NewPoll;
+use crate::service::posting::{self, Posted};
+use crate::service::scheduled;
 use crate::service::statuses::{self as svc, Compose};
 use crate::service::{timelines, views};
 
@@ -50,20 +56,15 @@ struct StatusParams {
     #[serde(default)]
     language: Option<String>,
     #[serde(default)]
-    poll: Option<serde_json::Value>,
+    poll: Option<Value>,
     #[serde(default)]
     scheduled_at: Option<String>,
 }
 
 impl StatusParams {
     fn compose(self) -> AppResult<Compose> {
-        if self.poll.is_some() {
-            return Err(AppError::unprocessable("Validation failed: polls are not supported yet"));
-        }
-        if self.scheduled_at.as_deref().is_some_and(|s| !s.is_empty()) {
-            return Err(AppError::unprocessable("Validation failed: scheduled posts are not supported yet"));
-        }
         Ok(Compose {
+            poll: parse_poll(self.poll)?,
             text: self.status.unwrap_or_default(),
             spoiler_text: self.spoiler_text.unwrap_or_default(),
             sensitive: self.sensitive,
@@ -72,6 +73,76 @@ impl StatusParams {
             media_ids: self.media_ids,
             language: self.language,
         })
+    }
+}
+
+/// `poll[options][]`, `poll[expires_in]`, `poll[multiple]`, `poll[hide_totals]` (form or
+/// multipart), or `{"poll": {...}}` (JSON).
+fn parse_poll(v: Option<Value>) -> AppResult<Option<NewPoll>> {
+    let bad = |m: &str| AppError::unprocessable(format!("Validation failed: {m}"));
+    let o = match v {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(s)) if s.is_empty() => return Ok(None),
+        Some(Value::Object(o)) => o,
+        Some(_) => return Err(bad("poll must be an object with options and expires_in")),
+    };
+    let options = match o.get("options") {
+        Some(Value::Array(a)) if a.len() <= 100 => a
+            .iter()
+            .map(|v| match v {
+                Value::String(s) => Ok(s.clone()),
+                Value::Number(n) => Ok(n.to_string()),
+                _ => Err(bad("poll options must be strings")),
+            })
+            .collect::<AppResult<Vec<String>>>()?,
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(_) => return Err(bad("poll options must be a list of strings")),
+        None => return Err(bad("poll[options] is required")),
+    };
+    let expires_in = match o.get("expires_in") {
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) => s.trim().parse::<i64>().ok(),
+        _ => None,
+    }
+    .ok_or_else(|| bad("poll[expires_in] must be a number of seconds"))?;
+    let flag = |k: &str| -> AppResult<bool> {
+        match o.get(k) {
+            None | Some(Value::Null) => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(Value::String(s)) => match s.as_str() {
+                "true" | "1" | "on" => Ok(true),
+                "false" | "0" | "off" | "" => Ok(false),
+                _ => Err(bad(&format!("poll[{k}] must be a boolean"))),
+            },
+            Some(Value::Number(n)) => Ok(n.as_i64() == Some(1)),
+            Some(_) => Err(bad(&format!("poll[{k}] must be a boolean"))),
+        }
+    };
+    Ok(Some(NewPoll { options, expires_in, multiple: flag("multiple")?, hide_totals: flag("hide_totals")? }))
+}
+
+/// `scheduled_at` as apps send it: an ISO 8601 date-time (UTC when it names no zone).
+pub(super) fn parse_time(s: Option<&str>) -> AppResult<Option<chrono::DateTime<chrono::Utc>>> {
+    let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else { return Ok(None) };
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(Some(t.with_timezone(&chrono::Utc)));
+    }
+    for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, f) {
+            return Ok(Some(t.and_utc()));
+        }
+    }
+    Err(AppError::unprocessable("Validation failed: scheduled_at must be an ISO 8601 date and time"))
+}
+
+/// The `Idempotency-Key` header, if any.
+fn idempotency_key(headers: &HeaderMap) -> AppResult<Option<String>> {
+    match headers.get("idempotency-key") {
+        None => Ok(None),
+        Some(v) => {
+            let k = v.to_str().map_err(|_| AppError::bad_request("Idempotency-Key must be text"))?.trim();
+            Ok(Some(k.to_owned()).filter(|k| !k.is_empty()))
+        }
     }
 }
 
@@ -87,14 +158,25 @@ async fn render(
     Ok(status(&state.ctx(), &v, with_source))
 }
 
+/// Posts now (a `Status`) or at `scheduled_at` (a `ScheduledStatus`).
 async fn create(
     State(state): State<AppState>,
     me: AuthUser,
+    headers: HeaderMap,
     ApiBody(p): ApiBody<StatusParams>,
-) -> AppResult<Json<Status>> {
+) -> AppResult<Json<Value>> {
     me.require("write:statuses")?;
-    let s = svc::create(&state, &me.account, p.compose()?).await?;
-    Ok(Json(render(&state, Some(me.id()), s, false).await?))
+    let key = idempotency_key(&headers)?;
+    let at = parse_time(p.scheduled_at.as_deref())?;
+    let posted = posting::post(&state, &me.account, p.compose()?, at, key.as_deref()).await?;
+    let json = match posted {
+        Posted::Status(s) => serde_json::to_value(render(&state, Some(me.id()), s, false).await?),
+        Posted::Scheduled(row) => {
+            let media = sq::media_by_ids(&state.db.conn, &scheduled::params_of(&row).media_ids).await?;
+            serde_json::to_value(scheduled_status(&state.ctx(), &row, &media))
+        }
+    };
+    Ok(Json(json.map_err(AppError::internal)?))
 }
 
 async fn show(
@@ -114,7 +196,9 @@ async fn update(
     ApiBody(p): ApiBody<StatusParams>,
 ) -> AppResult<Json<Status>> {
     me.require("write:statuses")?;
-    let s = svc::edit(&state, &me.account, path_id(&id)?, p.compose()?).await?;
+    // The poll stays as it was: polls are not edited (nor are their votes reset).
+    let compose = Compose { poll: None, ..p.compose()? };
+    let s = svc::edit(&state, &me.account, path_id(&id)?, compose).await?;
     Ok(Json(render(&state, Some(me.id()), s, false).await?))
 }
 

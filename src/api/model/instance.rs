@@ -41,7 +41,12 @@ fn configuration(s: &Settings) -> Value {
             "video_matrix_limit": 0,
             "description_limit": 1500
         },
-        "polls": { "max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0 },
+        "polls": {
+            "max_options": s.posting.poll_max_options,
+            "max_characters_per_option": s.posting.poll_max_characters_per_option,
+            "min_expiration": s.posting.poll_min_expiration,
+            "max_expiration": s.posting.poll_max_expiration
+        },
         "translation": { "enabled": false }
     })
 }

@@ -9,6 +9,7 @@ pub mod media;
 pub mod moderation;
 pub mod notification;
 pub mod oauth;
+pub mod poll;
 pub mod relationship;
 pub mod status;
 pub mod streaming;

@@ -12,6 +12,16 @@ pub async fn enqueue(db: &impl ConnectionTrait, kind: &str, payload: &serde_json
     enqueue_for_host(db, kind, payload, None).await
 }
 
+/// Queues a job that is not due before `run_at` (a poll's end, a scheduled post).
+pub async fn enqueue_at(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    payload: &serde_json::Value,
+    run_at: chrono::DateTime<chrono::Utc>,
+) -> Result<i64, DbErr> {
+    insert_job(db, kind, payload, None, run_at).await
+}
+
 /// Queues a job aimed at one host (a delivery).
 pub async fn enqueue_for_host(
     db: &impl ConnectionTrait,
@@ -19,13 +29,23 @@ pub async fn enqueue_for_host(
     payload: &serde_json::Value,
     host: Option<&str>,
 ) -> Result<i64, DbErr> {
+    insert_job(db, kind, payload, host, chrono::Utc::now()).await
+}
+
+async fn insert_job(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    payload: &serde_json::Value,
+    host: Option<&str>,
+    run_at: chrono::DateTime<chrono::Utc>,
+) -> Result<i64, DbErr> {
     let id = crate::ids::next_id();
     let now = chrono::Utc::now();
     jobs::ActiveModel {
         id: Set(id),
         kind: Set(kind.to_owned()),
         payload: Set(payload.to_string()),
-        run_at: Set(now),
+        run_at: Set(run_at),
         attempts: Set(0),
         locked_until: Set(None),
         locked_by: Set(None),
@@ -147,4 +167,15 @@ pub async fn release_all_leases(db: &impl ConnectionTrait) -> Result<(), DbErr> 
 
 pub async fn queue_depth(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     jobs::Entity::find().count(db).await
+}
+
+/// Whether an identical job waits unclaimed (so that a repeat of it can be left out).
+pub async fn waiting(db: &impl ConnectionTrait, kind: &str, payload: &serde_json::Value) -> Result<bool, DbErr> {
+    Ok(jobs::Entity::find()
+        .filter(jobs::Column::Kind.eq(kind))
+        .filter(jobs::Column::Payload.eq(payload.to_string()))
+        .filter(jobs::Column::LockedBy.is_null())
+        .count(db)
+        .await?
+        > 0)
 }

@@ -12,6 +12,8 @@ pub mod markers;
 pub mod moderation;
 pub mod notifications;
 pub mod oauth;
+pub mod polls;
+pub mod scheduled;
 pub mod statuses;
 pub mod stream_events;
 pub mod tags;

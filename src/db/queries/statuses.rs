@@ -741,6 +741,7 @@ pub async fn delete_status_rows(db: &impl ConnectionTrait, id: i64) -> Result<()
         };
         super::stream_events::record(db, &super::stream_events::StreamEvent::Deleted(deleted)).await?;
     }
+    super::polls::delete_for_status(db, id).await?;
     mentions::Entity::delete_many().filter(mentions::Column::StatusId.eq(id)).exec(db).await?;
     status_tags::Entity::delete_many().filter(status_tags::Column::StatusId.eq(id)).exec(db).await?;
     favourites::Entity::delete_many().filter(favourites::Column::StatusId.eq(id)).exec(db).await?;

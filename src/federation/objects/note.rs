@@ -145,11 +145,15 @@ impl Object for ApubNote {
         // A long post goes out as an Article with a title, as long-form software sends them;
         // Mastodon shows such a post as its title and a link to read it here.
         let text = crate::service::text::plain_text(&s.content, 100_000);
-        let (kind, name) = if text.chars().count() > ARTICLE_AFTER_CHARS {
+        let question = super::question::question_of(state, s).await?;
+        let (kind, name) = if question.is_some() {
+            ("Question", None)
+        } else if text.chars().count() > ARTICLE_AFTER_CHARS {
             ("Article", Some(title_of(&s.content)))
         } else {
             ("Note", None)
         };
+        let question = question.unwrap_or_default();
         Ok(Note {
             kind: kind.into(),
             name,
@@ -166,6 +170,11 @@ impl Object for ApubNote {
             url: Url::parse(&format!("{}/@{}/{}", state.base_url, author.account.username, s.id)).ok(),
             tag,
             attachment,
+            one_of: question.one_of,
+            any_of: question.any_of,
+            end_time: question.end_time,
+            closed: question.closed,
+            voters_count: question.voters_count,
         })
     }
 
@@ -183,6 +192,10 @@ impl Object for ApubNote {
         let author = ObjectId::<ApubPerson>::from(json.attributed_to.clone()).dereference(data).await?;
         if author.is_local() {
             return Err(FedError::bad("a remote note cannot be attributed to a local account"));
+        }
+        // A vote on one of our polls counts, and is not kept as a reply.
+        if let Some(poll_status) = super::question::receive_vote(state, &author, &json).await? {
+            return Self::new(state, poll_status);
         }
         // The parent, fetched if unknown (the library bounds how many fetches one request makes).
         let parent = match &json.in_reply_to {
@@ -281,6 +294,7 @@ impl Object for ApubNote {
             }
         };
         sq::set_mentions_and_tags(&*tx, status.id, &mention_ids, &tags).await?;
+        super::question::store_poll(&*tx, &status, &json).await?;
         tx.commit().await?;
         // Files are copied after the commit: a slow remote server never holds the writer.
         if is_new && !json.attachment.is_empty() {

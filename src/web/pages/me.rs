@@ -80,6 +80,7 @@ async fn notifications(
                 "favourite" => "liked your post",
                 "reblog" => "boosted your post",
                 "mention" => "mentioned you",
+                "poll" => "has a poll that ended",
                 _ => "did something",
             },
             created_iso: n.notification.created_at.to_rfc3339(),

@@ -79,6 +79,7 @@ async fn create(
         in_reply_to_id: reply_to,
         media_ids: vec![],
         language: None,
+        poll: None,
     };
     let result = async {
         for (name, upload) in form.files.iter().cloned() {
