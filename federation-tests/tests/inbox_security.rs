@@ -128,6 +128,19 @@ fn signed_headers(
     date: &str,
     body: &[u8],
 ) -> Vec<(&'static str, String)> {
+    signed_headers_with(private_pem, key_id, host, path, date, body, "rsa-sha256")
+}
+
+/// As [`signed_headers`], naming `algorithm` (`rsa-sha256`, or `hs2019` as newer servers write).
+fn signed_headers_with(
+    private_pem: &str,
+    key_id: &str,
+    host: &str,
+    path: &str,
+    date: &str,
+    body: &[u8],
+    algorithm: &str,
+) -> Vec<(&'static str, String)> {
     use base64::Engine;
     use rsa::pkcs8::DecodePrivateKey;
     use sha2::Digest;
@@ -137,7 +150,7 @@ fn signed_headers(
     let sig =
         key.sign(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &sha2::Sha256::digest(signing.as_bytes())).expect("sign");
     let signature = format!(
-        "keyId=\"{key_id}\",algorithm=\"rsa-sha256\",headers=\"(request-target) host date digest\",signature=\"{}\"",
+        "keyId=\"{key_id}\",algorithm=\"{algorithm}\",headers=\"(request-target) host date digest\",signature=\"{}\"",
         base64::engine::general_purpose::STANDARD.encode(sig)
     );
     vec![
@@ -195,6 +208,18 @@ async fn a_stale_signature_is_refused_and_a_replayed_activity_takes_effect_once(
     assert!(replay.as_u16() < 500, "{replay}");
     let list = texts(bob.get(&statuses).await.1);
     assert_eq!(list.iter().filter(|t| t.contains("SIGNED-ONCE")).count(), 1, "{list:?}");
+
+    // `hs2019` (the algorithm name newer servers send) is accepted the same way.
+    let mut second = activity.clone();
+    second["id"] = json!(format!("{}/activities/create/434343", alpha.base_url));
+    second["object"]["id"] = json!(format!("{}/objects/434343", alpha.base_url));
+    second["object"]["content"] = json!("SIGNED-HS2019");
+    let body2 = serde_json::to_vec(&second).expect("json");
+    let hs = signed_headers_with(&pem, &key_id, &beta.domain, "/inbox", &now, &body2, "hs2019");
+    let accepted = anon.post_raw("/inbox", &hs, body2).await;
+    assert!(accepted.is_success(), "{accepted}");
+    let list = texts(bob.get(&statuses).await.1);
+    assert!(list.iter().any(|t| t.contains("SIGNED-HS2019")), "{list:?}");
 
     // The signature covers the body: the same headers with another body are refused.
     let other = serde_json::to_vec(&json!({"type": "Create", "content": "TAMPERED"})).expect("json");
