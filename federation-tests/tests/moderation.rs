@@ -86,3 +86,62 @@ async fn a_block_across_nodes_ends_the_follows_both_ways_until_undone() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_limited_server_reaches_only_the_people_who_follow_its_accounts() {
+    let alpha = Node::start("alpha").await;
+    let beta = Node::start("beta").await;
+    let alice = alpha.create_admin("alice");
+    let carol = alpha.create_member("carol");
+    let bob = beta.create_member("bob");
+    alice.follow_remote(&bob.handle).await;
+
+    let admin = Browser::new(&alpha);
+    admin.sign_in("alice").await;
+    let page = admin.get("/admin").await;
+    let none = admin.submit("/admin/domain_blocks", &page.csrf(), &[("domain", &beta.domain)]).await;
+    assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY, "the action must be chosen");
+    let done =
+        admin.submit("/admin/domain_blocks", &page.csrf(), &[("domain", &beta.domain), ("severity", "limit")]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    assert!(admin.get("/admin").await.html.contains("Limited"));
+
+    bob.post_status(json!({"status": "LIMITED-PUBLIC from beta"})).await;
+    let mention = bob.post_status(json!({"status": format!("@{} LIMITED-MENTION of carol", carol.handle)})).await;
+    bob.post_status(json!({"status": format!("@{} LIMITED-MENTION of alice", alice.handle)})).await;
+    // Alice follows bob: his posts and mentions reach her as before.
+    eventually("bob's posts in alice's home", WAIT, || async {
+        alice.home_texts().await.iter().any(|t| t.contains("LIMITED-PUBLIC")).then_some(())
+    })
+    .await;
+    let public = |api: federation_tests::Api| async move {
+        let r = api.get("/api/v1/timelines/public?remote=true").await.1;
+        r.as_array().map(|l| l.iter().filter_map(|s| s["content"].as_str().map(str::to_owned)).collect::<Vec<_>>())
+    };
+    let for_alice = public(alice.api.clone()).await.unwrap_or_default();
+    assert!(for_alice.iter().any(|t| t.contains("LIMITED-PUBLIC")), "{for_alice:?}");
+    eventually("alice's mention notification", WAIT, || async {
+        let n = alice.get("/api/v1/notifications").await.1;
+        n.as_array()?.iter().any(|n| n["type"] == "mention").then_some(())
+    })
+    .await;
+    // Carol does not follow bob: nothing of his in her public timeline, nor anonymously, and
+    // his mention of her (which arrived: alpha stored it) is no notification.
+    let for_carol = public(carol.api.clone()).await.unwrap_or_default();
+    assert!(!for_carol.iter().any(|t| t.contains("LIMITED")), "{for_carol:?}");
+    let anonymous = public(alpha.anon()).await.unwrap_or_default();
+    assert!(!anonymous.iter().any(|t| t.contains("LIMITED")), "{anonymous:?}");
+    let uri = mention["uri"].as_str().expect("uri");
+    let stored = carol.get(&format!("/api/v2/search?q={uri}&resolve=true&type=statuses")).await.1;
+    assert_eq!(stored["statuses"].as_array().map(Vec::len), Some(1), "{stored}");
+    let n = carol.get("/api/v1/notifications").await.1;
+    assert_eq!(n.as_array().map(Vec::len), Some(0), "{n}");
+    assert_eq!(carol.get("/api/v1/notifications/unread_count").await.1["count"], 0);
+
+    // Lifting the limit makes bob's posts public again here.
+    let page = admin.get("/admin").await;
+    let lifted = admin.submit(&format!("/admin/domain_blocks/{}/unblock", beta.domain), &page.csrf(), &[]).await;
+    assert_eq!(lifted.status, StatusCode::SEE_OTHER);
+    let for_carol = public(carol.api.clone()).await.unwrap_or_default();
+    assert!(for_carol.iter().any(|t| t.contains("LIMITED-PUBLIC")), "{for_carol:?}");
+}
