@@ -97,15 +97,41 @@ impl Node {
         Some(node)
     }
 
+    /// Gives a local member a new key pair (as an administrator rotating keys would), written
+    /// straight into the node's database; restart the node so no cached key is used.
+    pub async fn set_keys_of(&self, username: &str, private_pem: &str, public_pem: &str) {
+        use sea_orm::{ConnectionTrait, Statement};
+        let db = sea_orm::Database::connect(&self.database_url_or_file(false)).await.expect("open the node's database");
+        let backend = db.get_database_backend();
+        let sql = match backend {
+            sea_orm::DatabaseBackend::Postgres => {
+                "UPDATE accounts SET private_key_pem = $1, public_key_pem = $2 WHERE username = $3 AND domain IS NULL"
+            }
+            _ => "UPDATE accounts SET private_key_pem = ?, public_key_pem = ? WHERE username = ? AND domain IS NULL",
+        };
+        let done = db
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [private_pem.into(), public_pem.into(), username.into()],
+            ))
+            .await
+            .expect("update keys");
+        assert_eq!(done.rows_affected(), 1);
+    }
+
+    fn database_url_or_file(&self, read_only: bool) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            let mode = if read_only { "ro" } else { "rw" };
+            format!("sqlite://{}?mode={mode}", self.data_dir.path().join("khub.db").display())
+        })
+    }
+
     /// A local member's private key, read from the node's database (to sign requests as them in
     /// tests of what a valid signature may and may not do).
     pub async fn private_key_of(&self, username: &str) -> String {
         use sea_orm::{ConnectionTrait, Statement};
-        let url = self
-            .database_url
-            .clone()
-            .unwrap_or_else(|| format!("sqlite://{}?mode=ro", self.data_dir.path().join("khub.db").display()));
-        let db = sea_orm::Database::connect(&url).await.expect("open the node's database");
+        let db = sea_orm::Database::connect(&self.database_url_or_file(true)).await.expect("open the node's database");
         let backend = db.get_database_backend();
         let sql = match backend {
             sea_orm::DatabaseBackend::Postgres => {

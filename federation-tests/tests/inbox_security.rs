@@ -225,3 +225,55 @@ async fn a_stale_signature_is_refused_and_a_replayed_activity_takes_effect_once(
     let other = serde_json::to_vec(&json!({"type": "Create", "content": "TAMPERED"})).expect("json");
     assert_eq!(anon.post_raw("/inbox", &fresh, other).await, StatusCode::UNAUTHORIZED);
 }
+
+/// A fresh RSA key pair as PKCS#8 and SPKI PEM, made by the openssl command.
+fn new_key_pair() -> (String, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let key = dir.path().join("key.pem");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl").args(args).output().expect("run openssl");
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    let key_path = key.to_str().expect("path");
+    run(&["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", key_path]);
+    let public = run(&["pkey", "-in", key_path, "-pubout"]);
+    (std::fs::read_to_string(&key).expect("key"), String::from_utf8(public).expect("utf-8"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sender_that_rotated_its_key_is_still_believed() {
+    let mut alpha = Node::start("alpha").await;
+    let beta = Node::start("beta").await;
+    let alice = alpha.create_member("alice");
+    let bob = beta.create_member("bob");
+    bob.follow_remote(&alice.handle).await;
+    alice.post_status(json!({"status": "BEFORE-ROTATION"})).await;
+    federation_tests::eventually("the first post on beta", std::time::Duration::from_secs(30), || async {
+        bob.home_texts().await.iter().any(|t| t.contains("BEFORE-ROTATION")).then_some(())
+    })
+    .await;
+
+    // Alice's node gets her a new key; beta still has the old one cached.
+    let (private, public) = new_key_pair();
+    alpha.kill();
+    alpha.set_keys_of("alice", &private, &public).await;
+    alpha.launch().await;
+    alice.post_status(json!({"status": "AFTER-ROTATION"})).await;
+    // The first delivery fails against the cached key; beta fetches alice again and then
+    // accepts it (or a retry of it).
+    federation_tests::eventually("the post signed with the new key", std::time::Duration::from_secs(60), || async {
+        bob.home_texts().await.iter().any(|t| t.contains("AFTER-ROTATION")).then_some(())
+    })
+    .await;
+    let served: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/users/alice", alpha.base_url))
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(served["publicKey"]["publicKeyPem"].as_str().map(str::trim), Some(public.trim()));
+}

@@ -371,16 +371,31 @@ async fn receive(data: &Data<AppState>, req: axum::extract::Request) -> FedResul
     Ok(())
 }
 
-/// When the signer is an actor we stored more than a minute ago, fetches it again and says
-/// whether its key changed. A forged signature therefore costs at most one fetch a minute.
+/// After a signature fails, fetches the signer again (it may have rotated its key) and says
+/// whether its key changed. At most once per actor every ten seconds, so forged signatures
+/// cannot make us fetch without bound.
 async fn refetch_stale_signer(data: &Data<AppState>, headers: &HeaderMap) -> bool {
     use activitypub_federation::fetch::object_id::ObjectId;
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, Mutex};
+    use std::time::{Duration, Instant};
+    static RECENT: LazyLock<Mutex<HashMap<String, Instant>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+    const EVERY: Duration = Duration::from_secs(10);
+
     let Some(mut url) = signed_fetch::key_id(headers) else { return false };
     url.set_fragment(None);
     let state = data.app_data();
     let Ok(Some(known)) = aq::account_by_uri(&state.db.conn, url.as_str()).await else { return false };
-    if known.fetched_at.is_some_and(|t| chrono::Utc::now() - t < chrono::Duration::seconds(60)) {
-        return false;
+    {
+        let mut recent = RECENT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = Instant::now();
+        if recent.get(url.as_str()).is_some_and(|t| now.duration_since(*t) < EVERY) {
+            return false;
+        }
+        if recent.len() >= 10_000 {
+            recent.retain(|_, t| now.duration_since(*t) < EVERY);
+        }
+        recent.insert(url.to_string(), now);
     }
     match ObjectId::<ApubPerson>::from(url).dereference_forced(data).await {
         Ok(fresh) => fresh.account.public_key_pem != known.public_key_pem,
