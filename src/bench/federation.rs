@@ -707,3 +707,38 @@ fn openssl_sign_rate(secs: u64, multi: usize) -> anyhow::Result<f64> {
     let cols: Vec<&str> = after.split_whitespace().collect();
     cols.get(2).and_then(|v| v.parse::<f64>().ok()).ok_or_else(|| anyhow::anyhow!("cannot read openssl's line: {line}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bench_note_has_the_asked_size_and_is_a_create_khub_accepts() {
+        let json = create_note("http://localhost:41001/users/ia1", "r1", 7, 4096);
+        assert!((4080..=4100).contains(&json.len()), "{}", json.len());
+        let parsed: crate::federation::activities::create::Create = serde_json::from_str(&json).expect("a Create");
+        assert_eq!(parsed.object.attributed_to.as_str(), "http://localhost:41001/users/ia1");
+    }
+
+    #[test]
+    fn a_bench_signature_verifies_with_the_actors_public_key() {
+        let keys = activitypub_federation::http_signatures::generate_actor_keypair().expect("keys");
+        let key = RsaPrivateKey::from_pkcs8_pem(&keys.private_key).expect("key");
+        let signed = sign_post("localhost:8080", "/inbox", "{}".into(), "http://a.example/users/x#main-key", &key)
+            .expect("signed");
+        let headers = BTreeMap::from([
+            ("host".to_owned(), "localhost:8080".to_owned()),
+            ("date".to_owned(), signed.date.clone()),
+            ("digest".to_owned(), signed.digest.clone()),
+            ("content-type".to_owned(), "application/activity+json".to_owned()),
+            ("signature".to_owned(), signed.signature.clone()),
+        ]);
+        let config = http_signature_normalization::Config::new().set_expiration(Duration::from_secs(3600));
+        let public = RsaPublicKey::from(&key);
+        let ok = config.begin_verify("POST", "/inbox", headers).expect("parsable").verify(|sig, text| {
+            let sig = BASE64.decode(sig).expect("base64");
+            public.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(text.as_bytes()), &sig).is_ok()
+        });
+        assert!(ok);
+    }
+}
