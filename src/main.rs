@@ -28,7 +28,7 @@ enum Command {
         #[command(subcommand)]
         task: ConfigTask,
     },
-    /// Seed a database and measure timelines (see docs/benchmarks.md).
+    /// Performance measurements: timelines, client API load, federation (see docs/benchmarks.md).
     Bench(khub::bench::BenchArgs),
 }
 

@@ -1,92 +1,16 @@
-//! `khub bench`: seeds a database with members, follows and posts, then measures the home
+//! `khub bench home`: seeds a database with members, follows and posts, then measures the home
 //! timeline (as the web UI and the client API read it) and how fast posts are created through
 //! the real service path. Results go to `docs/benchmarks.md` by hand, with the machine.
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use sea_orm::{ConnectionTrait, Value};
+use sea_orm::ConnectionTrait;
 
+use super::{HomeArgs as BenchArgs, Rng, WORDS, exec_batch, percentile};
 use crate::app::AppState;
 use crate::config::Settings;
 use crate::db::queries::Page;
-use crate::db::queries::statuses::statement;
 
-#[derive(Debug, Clone, clap::Args)]
-pub struct BenchArgs {
-    /// Members to create.
-    #[arg(long, default_value_t = 10_000)]
-    pub members: usize,
-    /// Posts to create in bulk (spread over the members).
-    #[arg(long, default_value_t = 1_000_000)]
-    pub posts: usize,
-    /// Accounts each member follows.
-    #[arg(long, default_value_t = 200)]
-    pub follows: usize,
-    /// Home timeline reads to time.
-    #[arg(long, default_value_t = 2_000)]
-    pub reads: usize,
-    /// Posts to create through the service (timed).
-    #[arg(long, default_value_t = 2_000)]
-    pub timed_posts: usize,
-    /// Reuse an already seeded database in the data directory instead of seeding.
-    #[arg(long)]
-    pub reuse: bool,
-}
-
-/// A tiny deterministic generator, so runs are comparable.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
-const WORDS: &[&str] = &[
-    "housing",
-    "budget",
-    "schools",
-    "care",
-    "council",
-    "data",
-    "policy",
-    "procurement",
-    "safeguarding",
-    "transport",
-    "planning",
-    "waste",
-    "libraries",
-    "health",
-    "digital",
-    "consultation",
-    "climate",
-    "parks",
-];
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[idx.min(sorted.len() - 1)]
-}
-
-async fn exec_batch(db: &impl ConnectionTrait, head: &str, cols: usize, rows: &[Vec<Value>]) -> anyhow::Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let one = format!("({})", vec!["?"; cols].join(","));
-    let sql = format!("{head} VALUES {}", vec![one.as_str(); rows.len()].join(","));
-    let values: Vec<Value> = rows.iter().flatten().cloned().collect();
-    db.execute_raw(statement(db.get_database_backend(), &sql, values)).await?;
-    Ok(())
-}
-
-async fn seed(state: &AppState, args: &BenchArgs) -> anyhow::Result<Vec<i64>> {
+pub async fn seed(state: &AppState, args: &BenchArgs) -> anyhow::Result<Vec<i64>> {
     let db = &state.db;
     let mut rng = Rng(0x5eed_cafe_f00d_1234);
     let started = Instant::now();
