@@ -133,6 +133,7 @@ fn remote_account(username: &str, host: &str, public_key_pem: &str, shared_inbox
         header_remote_url: None,
         fetched_at: Some(now),
         moved_to_account_id: None,
+        also_known_as: "[]".to_owned(),
         uri: Some(uri),
     }
 }
