@@ -12,6 +12,7 @@ mod m20261122_000012_reports_announcements;
 mod m20261122_000013_streaming;
 mod m20261122_000014_moves_and_limits;
 mod m20261122_000015_polls_scheduled;
+mod m20261122_000016_account_stats;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000014_moves_and_limits::Migration),
             Box::new(m20261122_000013_streaming::Migration),
             Box::new(m20261122_000015_polls_scheduled::Migration),
+            Box::new(m20261122_000016_account_stats::Migration),
         ]
     }
 }

@@ -60,6 +60,10 @@ impl Db {
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(15))
                     .foreign_keys(false)
+                    // Reads map the file instead of copying pages through read(2), and each
+                    // connection keeps 8 MB of pages (the default is 2 MB).
+                    .pragma("mmap_size", "1073741824")
+                    .pragma("cache_size", "-8192")
                     .create_if_missing(true)
             });
         } else {

@@ -30,8 +30,61 @@ const FEED_BATCH: u64 = 80;
 /// Followed hashtags read for the home timeline, at most (each is one index range).
 const MAX_HOME_TAGS: u64 = 100;
 
+/// The first time window a feed's candidates are read in, and how much each further one widens.
+const FIRST_WINDOW_MS: i64 = 2 * 86_400_000;
+const WINDOW_GROWTH: i64 = 8;
+/// Past this, the rest of the page's range is read in one go.
+const WIDEST_WINDOW_MS: i64 = 4 * 365 * 86_400_000;
+
+/// The page narrowed to a time window at its open end: below `max_id` (or now) when reading
+/// downwards, above `min_id` when reading upwards. `None` when the window already covers the
+/// page's whole range. Ids start with their time in milliseconds, so a window is an id range.
+fn window(page: Page, width_ms: i64, now_ms: i64) -> Option<Page> {
+    if width_ms > WIDEST_WINDOW_MS {
+        return None;
+    }
+    let mut narrowed = page;
+    if page.ascending() {
+        let from = page.min_id.unwrap_or(0) >> 16;
+        if from.saturating_add(width_ms) >= now_ms {
+            return None;
+        }
+        let edge = (from + width_ms) << 16;
+        if page.max_id.is_some_and(|max| max <= edge) {
+            return None;
+        }
+        narrowed.max_id = Some(edge);
+    } else {
+        let to = page.max_id.map_or(now_ms, |max| max >> 16);
+        let edge = (to - width_ms).max(0) << 16;
+        if page.since_id.is_some_and(|since| since >= edge) || edge == 0 {
+            return None;
+        }
+        narrowed.since_id = Some(edge);
+    }
+    Some(narrowed)
+}
+
 impl Feed<'_> {
+    /// The newest (or, reading upwards, oldest) `FEED_BATCH` candidates in the page's range.
+    /// Reading every followed account's posts to sort them costs milliseconds once there are
+    /// thousands; so they are read in a time window near the page's open end first, widened
+    /// until it holds a full batch. The batch is exact: whatever lies outside the window is
+    /// further from that end than everything inside it.
     async fn candidates(self, db: &impl sea_orm::ConnectionTrait, viewer: i64, page: Page) -> AppResult<Vec<i64>> {
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let mut width = FIRST_WINDOW_MS;
+        while let Some(narrowed) = window(page, width, now_ms) {
+            let ids = self.candidates_in(db, viewer, narrowed).await?;
+            if ids.len() as u64 >= FEED_BATCH {
+                return Ok(ids);
+            }
+            width = width.saturating_mul(WINDOW_GROWTH);
+        }
+        self.candidates_in(db, viewer, page).await
+    }
+
+    async fn candidates_in(self, db: &impl sea_orm::ConnectionTrait, viewer: i64, page: Page) -> AppResult<Vec<i64>> {
         match self {
             Feed::List(list) => Ok(lq::candidates(db, list, page, FEED_BATCH).await?),
             Feed::Home { tags: [] } => Ok(sq::home_candidates(db, viewer, page, FEED_BATCH).await?),
@@ -226,16 +279,10 @@ pub async fn pinned(state: &AppState, viewer: Option<i64>, account_id: i64) -> A
 /// Boosts are shown only if the viewer may read the boosted post too.
 async fn hydrate(state: &AppState, viewer: Option<i64>, rows: Vec<statuses::Model>) -> AppResult<Vec<StatusView>> {
     let views = views::statuses(&state.db.conn, viewer, rows).await?;
-    let mut out = Vec::with_capacity(views.len());
-    for v in views {
-        if let Some(inner) = &v.reblog
-            && !visibility::can_read(&state.db.conn, viewer, &inner.status).await?
-        {
-            continue;
-        }
-        out.push(v);
-    }
-    Ok(out)
+    let inner: Vec<statuses::Model> =
+        views.iter().filter_map(|v| v.reblog.as_ref().map(|r| r.status.clone())).collect();
+    let readable = visibility::readable_ids(&state.db.conn, viewer, &inner).await?;
+    Ok(views.into_iter().filter(|v| v.reblog.as_ref().is_none_or(|r| readable.contains(&r.status.id))).collect())
 }
 
 /// A thread around a status: its ancestors (oldest first) and descendants (in reply order).

@@ -2,7 +2,7 @@
 //! a few batched queries per page rather than per item.
 use std::collections::HashMap;
 
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
+use sea_orm::{ConnectionTrait, DbErr};
 
 use crate::db::entities::{accounts, media_attachments, notifications, statuses};
 use crate::db::queries::{accounts as aq, statuses as sq};
@@ -43,18 +43,6 @@ pub struct StatusView {
     pub filtered: Vec<crate::service::filters::FilterMatch>,
 }
 
-#[derive(Debug, FromQueryResult)]
-struct CountRow {
-    id: i64,
-    n: i64,
-}
-
-#[derive(Debug, FromQueryResult)]
-struct LastRow {
-    id: i64,
-    n: i64,
-}
-
 /// Loads account views for `ids`, keeping their order.
 pub async fn accounts(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<AccountView>, DbErr> {
     let mut unique = ids.to_vec();
@@ -64,39 +52,9 @@ pub async fn accounts(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Acco
     if models.is_empty() {
         return Ok(Vec::new());
     }
-    let backend = db.get_database_backend();
-    let ph = vec!["?"; unique.len()].join(",");
-    let vals: Vec<Value> = unique.iter().map(|i| (*i).into()).collect();
-    let count = |sql: String| {
-        let vals = vals.clone();
-        async move {
-            let rows = CountRow::find_by_statement(sq::statement(backend, &sql, vals)).all(db).await?;
-            Ok::<HashMap<i64, i64>, DbErr>(rows.into_iter().map(|r| (r.id, r.n)).collect())
-        }
-    };
-    let followers = count(format!(
-        "SELECT target_account_id AS id, COUNT(*) AS n FROM follows WHERE target_account_id IN ({ph}) GROUP BY target_account_id"
-    ))
-    .await?;
-    let following = count(format!(
-        "SELECT account_id AS id, COUNT(*) AS n FROM follows WHERE account_id IN ({ph}) GROUP BY account_id"
-    ))
-    .await?;
-    // Direct posts are left out of the count and the date, as on Mastodon: both are public.
-    let posts = count(format!(
-        "SELECT account_id AS id, COUNT(*) AS n FROM statuses WHERE account_id IN ({ph}) AND visibility <> 'direct' GROUP BY account_id"
-    ))
-    .await?;
-    let last: HashMap<i64, i64> = LastRow::find_by_statement(sq::statement(
-        backend,
-        &format!("SELECT account_id AS id, MAX(id) AS n FROM statuses WHERE account_id IN ({ph}) AND visibility <> 'direct' GROUP BY account_id"),
-        vals.clone(),
-    ))
-    .all(db)
-    .await?
-    .into_iter()
-    .map(|r| (r.id, r.n))
-    .collect();
+    // Kept by triggers (migration 000016). Direct posts are left out of the count and the date,
+    // as on Mastodon: both are public.
+    let stats = aq::stats_of(db, &unique).await?;
     let image_ids: Vec<i64> = models.iter().flat_map(|a| [a.avatar_media_id, a.header_media_id]).flatten().collect();
     let images = sq::media_by_ids(db, &image_ids).await?;
     let by_id: HashMap<i64, accounts::Model> = models.into_iter().map(|a| (a.id, a)).collect();
@@ -106,11 +64,12 @@ pub async fn accounts(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Acco
         .map(|a| AccountView {
             avatar: a.avatar_media_id.and_then(|m| images.iter().find(|i| i.id == m).cloned()),
             header: a.header_media_id.and_then(|m| images.iter().find(|i| i.id == m).cloned()),
-            followers_count: followers.get(&a.id).copied().unwrap_or(0),
-            following_count: following.get(&a.id).copied().unwrap_or(0),
-            statuses_count: posts.get(&a.id).copied().unwrap_or(0),
-            last_status_at: last
+            followers_count: stats.get(&a.id).map_or(0, |s| s.followers_count),
+            following_count: stats.get(&a.id).map_or(0, |s| s.following_count),
+            statuses_count: stats.get(&a.id).map_or(0, |s| s.statuses_count),
+            last_status_at: stats
                 .get(&a.id)
+                .and_then(|s| s.last_status_id)
                 .map(|id| chrono::DateTime::from_timestamp_millis(id >> 16).unwrap_or_default()),
             account: a.clone(),
         })
@@ -136,47 +95,44 @@ pub async fn statuses(
     let mut all: Vec<statuses::Model> = list.clone();
     all.extend(inner.iter().cloned());
     let ids: Vec<i64> = all.iter().map(|s| s.id).collect();
-    let mention_rows = sq::mentions_for(db, &ids).await?;
+    let extras = sq::extras(db, &ids).await?;
     let mut account_ids: Vec<i64> = all.iter().map(|s| s.account_id).collect();
-    account_ids.extend(mention_rows.iter().map(|m| m.account_id));
+    account_ids.extend(extras.values().flat_map(|e| e.mentions.iter().copied()));
     let account_views = accounts(db, &account_ids).await?;
-    let media = sq::media_for_statuses(db, &ids).await?;
-    let tags = sq::tags_for(db, &ids).await?;
-    let counts = sq::counts(db, &ids).await?;
-    let polls = crate::service::polls::views(db, viewer, &ids).await?;
-    let (favs, reblogs, marks, pins) = match viewer {
-        Some(v) => sq::viewer_flags(db, v, &ids).await?,
-        None => Default::default(),
-    };
-    let muted_threads = match viewer {
+    let with_media: Vec<i64> = ids.iter().copied().filter(|id| extras.get(id).is_some_and(|e| e.has_media)).collect();
+    let media = sq::media_for_statuses(db, &with_media).await?;
+    let with_poll: Vec<i64> = ids.iter().copied().filter(|id| extras.get(id).is_some_and(|e| e.has_poll)).collect();
+    let polls = crate::service::polls::views(db, viewer, &with_poll).await?;
+    let flags = match viewer {
         Some(v) => {
             let mut threads: Vec<i64> = all.iter().map(|s| s.thread_id).collect();
             threads.sort_unstable();
             threads.dedup();
-            crate::db::queries::moderation::muted_threads(db, v, &threads).await?
+            sq::viewer_flags(db, v, &ids, &threads).await?
         }
-        None => Vec::new(),
+        None => Default::default(),
     };
     let build = |s: &statuses::Model| -> Option<StatusView> {
         let account = account_views.iter().find(|a| a.account.id == s.account_id)?.clone();
-        let c = counts.get(&s.id).copied().unwrap_or_default();
+        let no_extras = sq::StatusExtras::default();
+        let e = extras.get(&s.id).unwrap_or(&no_extras);
         Some(StatusView {
             account,
             media: media.iter().filter(|m| m.status_id == Some(s.id)).cloned().collect(),
-            mentions: mention_rows
+            mentions: e
+                .mentions
                 .iter()
-                .filter(|m| m.status_id == s.id)
-                .filter_map(|m| account_views.iter().find(|a| a.account.id == m.account_id).map(|a| a.account.clone()))
+                .filter_map(|m| account_views.iter().find(|a| a.account.id == *m).map(|a| a.account.clone()))
                 .collect(),
-            tags: tags.iter().filter(|t| t.status_id == s.id).map(|t| t.tag.clone()).collect(),
-            replies_count: c.0,
-            reblogs_count: c.1,
-            favourites_count: c.2,
-            favourited: favs.contains(&s.id),
-            reblogged: reblogs.contains(&s.id),
-            bookmarked: marks.contains(&s.id),
-            pinned: pins.contains(&s.id),
-            muted: muted_threads.contains(&s.thread_id),
+            tags: e.tags.clone(),
+            replies_count: e.replies,
+            reblogs_count: e.reblogs,
+            favourites_count: e.favourites,
+            favourited: flags.favourited.contains(&s.id),
+            reblogged: flags.reblogged.contains(&s.id),
+            bookmarked: flags.bookmarked.contains(&s.id),
+            pinned: flags.pinned.contains(&s.id),
+            muted: flags.muted_threads.contains(&s.thread_id),
             reblog: None,
             poll: polls.get(&s.id).cloned(),
             filtered: Vec::new(),

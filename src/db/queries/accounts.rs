@@ -11,6 +11,35 @@ pub async fn account_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<
     accounts::Entity::find_by_id(id).one(db).await
 }
 
+/// An account's counts, as the triggers of `account_stats` keep them.
+#[derive(Debug, Clone, Default, sea_orm::FromQueryResult)]
+pub struct AccountStats {
+    pub account_id: i64,
+    pub followers_count: i64,
+    pub following_count: i64,
+    /// Posts and boosts, without direct messages.
+    pub statuses_count: i64,
+    pub last_status_id: Option<i64>,
+}
+
+/// Counts of `ids` (accounts with nothing to count have no row).
+pub async fn stats_of(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, AccountStats>, DbErr> {
+    use sea_orm::FromQueryResult;
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let (ph, values) = super::statuses::id_list(ids);
+    let sql = format!(
+        "SELECT account_id, followers_count, following_count, statuses_count, last_status_id \
+         FROM account_stats WHERE account_id IN ({ph})"
+    );
+    let stmt = super::statuses::statement(db.get_database_backend(), &sql, values);
+    Ok(AccountStats::find_by_statement(stmt).all(db).await?.into_iter().map(|s| (s.account_id, s)).collect())
+}
+
 pub async fn accounts_by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<accounts::Model>, DbErr> {
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -117,6 +146,35 @@ pub async fn delete_sessions_of(db: &impl ConnectionTrait, user_id: i64) -> Resu
 
 pub async fn insert_access_token(db: &impl ConnectionTrait, t: access_tokens::Model) -> Result<(), DbErr> {
     access_tokens::ActiveModel::from(t).insert(db).await.map(|_| ())
+}
+
+/// A live token with its member (user and account), in one query. The member is `None` for an
+/// app's own token, and also when the token's user no longer exists (callers refuse that).
+pub async fn access_token_with_member(
+    db: &impl ConnectionTrait,
+    hash: &str,
+) -> Result<Option<(access_tokens::Model, Option<(users::Model, accounts::Model)>)>, DbErr> {
+    use sea_orm::FromQueryResult;
+    let sql = format!(
+        "SELECT {}, {}, {} FROM access_tokens t LEFT JOIN users u ON u.id = t.user_id \
+         LEFT JOIN accounts a ON a.id = t.user_id WHERE t.token_hash = ? AND t.revoked_at IS NULL",
+        super::prefixed_columns::<access_tokens::Entity>("t", "t_"),
+        super::prefixed_columns::<users::Entity>("u", "u_"),
+        super::prefixed_columns::<accounts::Entity>("a", "a_"),
+    );
+    let stmt = super::statuses::statement(db.get_database_backend(), &sql, vec![hash.to_owned().into()]);
+    let Some(row) = db.query_one_raw(stmt).await? else { return Ok(None) };
+    let token = access_tokens::Model::from_query_result(&row, "t_")?;
+    let member = match token.user_id {
+        None => None,
+        Some(_) => {
+            match (users::Model::from_query_result(&row, "u_"), accounts::Model::from_query_result(&row, "a_")) {
+                (Ok(u), Ok(a)) => Some((u, a)),
+                _ => None,
+            }
+        }
+    };
+    Ok(Some((token, member)))
 }
 
 pub async fn access_token_by_hash(

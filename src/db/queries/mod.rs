@@ -61,3 +61,13 @@ impl Page {
 pub fn col(table: &'static str, column: &'static str) -> SimpleExpr {
     Expr::col((sea_orm::sea_query::Alias::new(table), sea_orm::sea_query::Alias::new(column)))
 }
+
+/// `alias."col" AS "prefixcol", ...` for every column of `E`: to read several models from one
+/// joined row with `Model::from_query_result(&row, prefix)`.
+pub fn prefixed_columns<E: sea_orm::EntityTrait>(alias: &str, prefix: &str) -> String {
+    use sea_orm::{IdenStatic, Iterable};
+    E::Column::iter()
+        .map(|c| format!("{alias}.\"{col}\" AS \"{prefix}{col}\"", col = c.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

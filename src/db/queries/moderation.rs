@@ -95,21 +95,6 @@ pub async fn unmute_conversation(db: &impl ConnectionTrait, account: i64, thread
         .map(|_| ())
 }
 
-/// Which of `threads` `account` has muted.
-pub async fn muted_threads(db: &impl ConnectionTrait, account: i64, threads: &[i64]) -> Result<Vec<i64>, DbErr> {
-    if threads.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(conversation_mutes::Entity::find()
-        .filter(conversation_mutes::Column::AccountId.eq(account))
-        .filter(conversation_mutes::Column::ThreadId.is_in(threads.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| m.thread_id)
-        .collect())
-}
-
 pub async fn dismiss_suggestion(db: &impl ConnectionTrait, account: i64, target: i64) -> Result<(), DbErr> {
     suggestion_dismissals::Entity::insert(suggestion_dismissals::ActiveModel {
         id: Set(crate::ids::next_id()),

@@ -389,90 +389,160 @@ pub async fn edits_of(db: &impl ConnectionTrait, status: i64) -> Result<Vec<stat
         .await
 }
 
+/// Placeholders for an `IN (...)` list of ids, with their values. The list is padded (with its
+/// last id) to one of a few lengths, so that pages of different sizes share prepared statements.
+pub fn id_list(ids: &[i64]) -> (String, Vec<Value>) {
+    let n = ids.len();
+    let padded = match n {
+        0 => 0,
+        1..=128 => n.next_power_of_two(),
+        _ => n.div_ceil(64) * 64,
+    };
+    let last = ids.last().copied().unwrap_or_default();
+    let values: Vec<Value> =
+        ids.iter().copied().chain(std::iter::repeat_n(last, padded - n)).map(Value::from).collect();
+    (vec!["?"; padded].join(","), values)
+}
+
+/// A count (or other number) of one kind for one id, from a `UNION ALL` of several counts.
 #[derive(Debug, FromQueryResult)]
-struct CountRow {
+pub struct KindCountRow {
+    pub kind: i32,
+    pub id: i64,
+    pub n: i64,
+}
+
+/// What a status view needs beyond the status row, read for a whole page in one query.
+#[derive(Debug, Clone, Default)]
+pub struct StatusExtras {
+    /// Hashtags, lower case, in name order.
+    pub tags: Vec<String>,
+    /// Mentioned accounts, in the order they were recorded.
+    pub mentions: Vec<i64>,
+    pub has_media: bool,
+    pub has_poll: bool,
+    pub replies: i64,
+    pub reblogs: i64,
+    pub favourites: i64,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct ExtrasRow {
     id: i64,
-    n: i64,
+    tags: Option<String>,
+    mentions: Option<String>,
+    has_media: bool,
+    has_poll: bool,
+    replies: i64,
+    reblogs: i64,
+    favourites: i64,
 }
 
-/// Counts per status: `(replies, reblogs, favourites)`.
-pub async fn counts(db: &impl ConnectionTrait, ids: &[i64]) -> Result<HashMap<i64, (i64, i64, i64)>, DbErr> {
-    let mut out: HashMap<i64, (i64, i64, i64)> = HashMap::new();
+/// Tags, mentions, counts and whether there are files or a poll, per status.
+pub async fn extras(db: &impl ConnectionTrait, ids: &[i64]) -> Result<HashMap<i64, StatusExtras>, DbErr> {
     if ids.is_empty() {
-        return Ok(out);
+        return Ok(HashMap::new());
     }
-    let placeholders = vec!["?"; ids.len()].join(",");
     let backend = db.get_database_backend();
-    let values: Vec<Value> = ids.iter().map(|i| (*i).into()).collect();
-    let queries = [
-        // Only replies everyone may see are counted (as on Mastodon), or the count would
-        // reveal followers-only and direct replies.
-        format!(
-            "SELECT in_reply_to_id AS id, COUNT(*) AS n FROM statuses WHERE in_reply_to_id IN ({placeholders}) AND visibility IN ('public','unlisted') GROUP BY in_reply_to_id"
-        ),
-        format!(
-            "SELECT reblog_of_id AS id, COUNT(*) AS n FROM statuses WHERE reblog_of_id IN ({placeholders}) GROUP BY reblog_of_id"
-        ),
-        format!(
-            "SELECT status_id AS id, COUNT(*) AS n FROM favourites WHERE status_id IN ({placeholders}) GROUP BY status_id"
-        ),
-    ];
-    for (which, sql) in queries.iter().enumerate() {
-        let rows = CountRow::find_by_statement(statement(backend, sql, values.clone())).all(db).await?;
-        for r in rows {
-            let e = out.entry(r.id).or_default();
-            match which {
-                0 => e.0 = r.n,
-                1 => e.1 = r.n,
-                _ => e.2 = r.n,
-            }
-        }
-    }
-    Ok(out)
+    let agg = if backend == DbBackend::Postgres { "string_agg" } else { "group_concat" };
+    let (ph, values) = id_list(ids);
+    // Only replies everyone may see are counted (as on Mastodon), or the count would reveal
+    // followers-only and direct replies. SQLite's statistics count the many posts that reply to
+    // nothing, so it would rather scan by visibility: it is told which index to use.
+    let by_reply = if backend == DbBackend::Postgres { "" } else { "INDEXED BY statuses_reply" };
+    let sql = format!(
+        "SELECT s.id, \
+         (SELECT {agg}(t.tag, ' ' ORDER BY t.tag) FROM status_tags t WHERE t.status_id = s.id) AS tags, \
+         (SELECT {agg}(CAST(m.account_id AS TEXT), ' ' ORDER BY m.id) FROM mentions m WHERE m.status_id = s.id) AS mentions, \
+         EXISTS (SELECT 1 FROM media_attachments ma WHERE ma.status_id = s.id) AS has_media, \
+         EXISTS (SELECT 1 FROM polls p WHERE p.status_id = s.id) AS has_poll, \
+         (SELECT COUNT(*) FROM statuses r {by_reply} WHERE r.in_reply_to_id = s.id AND r.visibility IN ('public','unlisted')) AS replies, \
+         (SELECT COUNT(*) FROM statuses b WHERE b.reblog_of_id = s.id) AS reblogs, \
+         (SELECT COUNT(*) FROM favourites f WHERE f.status_id = s.id) AS favourites \
+         FROM statuses s WHERE s.id IN ({ph})"
+    );
+    let rows = ExtrasRow::find_by_statement(statement(backend, &sql, values)).all(db).await?;
+    let words = |s: Option<String>| -> Vec<String> {
+        s.map(|s| s.split(' ').filter(|w| !w.is_empty()).map(str::to_owned).collect()).unwrap_or_default()
+    };
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let mentions = words(r.mentions).iter().filter_map(|w| w.parse().ok()).collect();
+            let extras = StatusExtras {
+                tags: words(r.tags),
+                mentions,
+                has_media: r.has_media,
+                has_poll: r.has_poll,
+                replies: r.replies,
+                reblogs: r.reblogs,
+                favourites: r.favourites,
+            };
+            (r.id, extras)
+        })
+        .collect())
 }
 
-/// Of `ids`, those the account has favourited, reblogged, bookmarked, pinned.
+/// What a viewer has done to a page of statuses.
+#[derive(Debug, Default)]
+pub struct ViewerFlags {
+    pub favourited: std::collections::HashSet<i64>,
+    pub reblogged: std::collections::HashSet<i64>,
+    pub bookmarked: std::collections::HashSet<i64>,
+    pub pinned: std::collections::HashSet<i64>,
+    /// Of the threads asked about, those whose conversation the viewer muted.
+    pub muted_threads: std::collections::HashSet<i64>,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct KindIdRow {
+    kind: i32,
+    id: i64,
+}
+
+/// Of `ids`, those the account has favourited, reblogged, bookmarked, pinned; and of `threads`,
+/// those it muted. One query.
 pub async fn viewer_flags(
     db: &impl ConnectionTrait,
     account: i64,
     ids: &[i64],
-) -> Result<(Vec<i64>, Vec<i64>, Vec<i64>, Vec<i64>), DbErr> {
+    threads: &[i64],
+) -> Result<ViewerFlags, DbErr> {
+    let mut out = ViewerFlags::default();
     if ids.is_empty() {
-        return Ok(Default::default());
+        return Ok(out);
     }
-    let favs = favourites::Entity::find()
-        .filter(favourites::Column::AccountId.eq(account))
-        .filter(favourites::Column::StatusId.is_in(ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|f| f.status_id)
-        .collect();
-    let reblogs = statuses::Entity::find()
-        .filter(statuses::Column::AccountId.eq(account))
-        .filter(statuses::Column::ReblogOfId.is_in(ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|s| s.reblog_of_id)
-        .collect();
-    let marks = bookmarks::Entity::find()
-        .filter(bookmarks::Column::AccountId.eq(account))
-        .filter(bookmarks::Column::StatusId.is_in(ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|b| b.status_id)
-        .collect();
-    let pins = status_pins::Entity::find()
-        .filter(status_pins::Column::AccountId.eq(account))
-        .filter(status_pins::Column::StatusId.is_in(ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|b| b.status_id)
-        .collect();
-    Ok((favs, reblogs, marks, pins))
+    let (ph, vals) = id_list(ids);
+    let (tph, tvals) = id_list(threads);
+    let mut sql = format!(
+        "SELECT 0 AS kind, status_id AS id FROM favourites WHERE account_id = ? AND status_id IN ({ph}) \
+         UNION ALL SELECT 1, reblog_of_id FROM statuses WHERE account_id = ? AND reblog_of_id IN ({ph}) \
+         UNION ALL SELECT 2, status_id FROM bookmarks WHERE account_id = ? AND status_id IN ({ph}) \
+         UNION ALL SELECT 3, status_id FROM status_pins WHERE account_id = ? AND status_id IN ({ph})"
+    );
+    let mut values = Vec::with_capacity(4 * (vals.len() + 1) + tvals.len() + 1);
+    for _ in 0..4 {
+        values.push(account.into());
+        values.extend(vals.iter().cloned());
+    }
+    if !threads.is_empty() {
+        sql.push_str(&format!(
+            " UNION ALL SELECT 4, thread_id FROM conversation_mutes WHERE account_id = ? AND thread_id IN ({tph})"
+        ));
+        values.push(account.into());
+        values.extend(tvals);
+    }
+    for r in KindIdRow::find_by_statement(statement(db.get_database_backend(), &sql, values)).all(db).await? {
+        let set = match r.kind {
+            0 => &mut out.favourited,
+            1 => &mut out.reblogged,
+            2 => &mut out.bookmarked,
+            3 => &mut out.pinned,
+            _ => &mut out.muted_threads,
+        };
+        set.insert(r.id);
+    }
+    Ok(out)
 }
 
 /// Favourites; the new row's id, or `None` when it was already a favourite.

@@ -487,14 +487,17 @@ pub async fn resolve_token(state: &AppState, token: &str) -> AppResult<Option<Re
     if token.is_empty() || token.len() > MAX_SECRET_LEN {
         return Ok(None);
     }
-    let db = &state.db.conn;
-    let Some(t) = aq::access_token_by_hash(db, &hash_secret(token)).await? else { return Ok(None) };
-    let Some(user_id) = t.user_id else { return Ok(Some(ResolvedToken { token: t, user: None })) };
-    let Some(user) = aq::user_by_id(db, user_id).await? else { return Ok(None) };
+    let Some((t, member)) = aq::access_token_with_member(&state.db.conn, &hash_secret(token)).await? else {
+        return Ok(None);
+    };
+    if t.user_id.is_none() {
+        return Ok(Some(ResolvedToken { token: t, user: None }));
+    }
+    // A member's token whose user or account is gone, or who may not sign in, is no token.
+    let Some((user, account)) = member else { return Ok(None) };
     if super::accounts::check_can_sign_in(&user).is_err() {
         return Ok(None);
     }
-    let Some(account) = aq::account_by_id(db, user_id).await? else { return Ok(None) };
     Ok(Some(ResolvedToken { token: t, user: Some((user, account)) }))
 }
 
