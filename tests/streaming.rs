@@ -608,3 +608,37 @@ async fn a_list_stream_carries_its_members_posts_to_its_owner_only() {
     let before = read_until_sse(&mut sse, &inside).await;
     assert!(!ids(&before).contains(&outside), "{before:?}");
 }
+
+/// The `direct` stream names a conversation by the id `GET /api/v1/conversations` gives it, also
+/// when the direct message replies to a public post (its thread is then the public post's).
+#[tokio::test]
+async fn the_direct_stream_uses_the_conversations_api_ids_and_read_state() {
+    let node = TestNode::start().await;
+    let ana = node.create_member("ana").await;
+    let bob = node.create_member("bob").await;
+    let root = post(&bob, "a public question", "public").await;
+    let mut ana_direct = SseStream::open(&node, "/api/v1/streaming/direct", &ana.token).await;
+    let mut bob_direct = SseStream::open(&node, "/api/v1/streaming/direct", &bob.token).await;
+    let dm = bob
+        .post_status(
+            json!({ "status": "@ana answering you privately", "visibility": "direct", "in_reply_to_id": root }),
+        )
+        .await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+
+    let e = ana_direct.next().await;
+    assert_eq!(e.event, "conversation");
+    let streamed = e.json();
+    let listed = ana.get("/api/v1/conversations").await.list()[0].clone();
+    assert_eq!(streamed["id"], listed["id"], "stream {streamed} / list {listed}");
+    assert_ne!(streamed["id"], root.as_str(), "the conversation is not the public thread");
+    assert_eq!(streamed["last_status"]["id"], dm.as_str());
+    assert_eq!(streamed["unread"], true, "a message from someone else is unread");
+    // The writer's own message does not make the conversation unread for them.
+    let own = bob_direct.next().await.json();
+    assert_eq!(own["last_status"]["id"], dm.as_str());
+    assert_eq!(own["unread"], false, "{own}");
+    assert_eq!(own["id"], bob.get("/api/v1/conversations").await.list()[0]["id"]);
+}

@@ -112,6 +112,16 @@ pub async fn list(state: &AppState, me: i64, page: Page) -> AppResult<Vec<Conver
     hydrate(state, me, visible).await
 }
 
+/// The conversation a new direct post of `me`'s (written or received) is the newest post of,
+/// with the same id `list` gives it: for the `direct` stream. `None` when the post is not in
+/// one of `me`'s conversations (not readable, or by or of someone `me` blocks).
+pub async fn of_new_post(state: &AppState, me: i64, status: i64) -> AppResult<Option<ConversationView>> {
+    let Some(g) = groups(state, me).await?.into_iter().find(|g| g.last.id == status) else { return Ok(None) };
+    let mark = cq::marks_of(&state.db.conn, me).await?.into_iter().find(|m| m.conversation_id == g.id);
+    let unread = g.last.account_id != me && mark.is_none_or(|m| g.last.id > m.read_up_to);
+    Ok(hydrate(state, me, vec![(g, unread)]).await?.pop())
+}
+
 async fn find(state: &AppState, me: i64, id: i64) -> AppResult<Group> {
     groups(state, me).await?.into_iter().find(|g| g.id == id).ok_or_else(AppError::not_found)
 }

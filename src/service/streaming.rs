@@ -9,9 +9,9 @@
 //! - `list`: posts by the list's members whom the owner follows (the owner's lists only).
 use crate::app::AppState;
 use crate::db::entities::{notifications, statuses};
-use crate::db::queries::{graph, statuses as sq};
+use crate::db::queries::graph;
 use crate::error::{AppError, AppResult};
-use crate::service::views::{self, AccountView, NotificationView, StatusView};
+use crate::service::views::{self, NotificationView, StatusView};
 use crate::service::visibility::{self, Mentioned, Visibility};
 use crate::streaming::LiveEvent;
 
@@ -236,27 +236,15 @@ pub async fn notification_view(
     Ok(views::notifications(&state.db.conn, viewer.account, vec![n.clone()]).await?.pop())
 }
 
-/// A direct conversation, for the `direct` stream: its id (the thread), the other people in it,
-/// and the post that updated it. (When conversations get their own table, take the id from it.)
-pub struct ConversationView {
-    pub id: i64,
-    pub accounts: Vec<AccountView>,
-    pub last_status: StatusView,
-}
-
+/// A direct post as the `direct` stream carries it: the conversation it is now the newest post
+/// of, with the id and unread state `GET /api/v1/conversations` shows.
 pub async fn conversation_view(
     state: &AppState,
     viewer: Viewer,
     s: &statuses::Model,
-) -> AppResult<Option<ConversationView>> {
-    let Some(last_status) = status_view(state, viewer, s).await? else { return Ok(None) };
-    let mut others: Vec<i64> = Vec::new();
-    let mentioned = sq::mentions_for(&state.db.conn, &[s.id]).await?.into_iter().map(|m| m.account_id);
-    for a in std::iter::once(s.account_id).chain(mentioned) {
-        if a != viewer.account && !others.contains(&a) {
-            others.push(a);
-        }
+) -> AppResult<Option<crate::service::conversations::ConversationView>> {
+    if status_view(state, viewer, s).await?.is_none() {
+        return Ok(None);
     }
-    let accounts = views::accounts(&state.db.conn, &others).await?;
-    Ok(Some(ConversationView { id: s.thread_id, accounts, last_status }))
+    crate::service::conversations::of_new_post(state, viewer.account, s.id).await
 }

@@ -19,9 +19,10 @@ use tokio::sync::broadcast::{self, error::RecvError};
 
 use crate::api::auth::{AuthUser, bearer_token, member_by_token};
 use crate::api::body::query_pairs;
+use crate::api::model::conversation::conversation;
 use crate::api::model::notification::notification;
 use crate::api::model::status::status;
-use crate::api::model::streaming::{Message, SocketError, conversation};
+use crate::api::model::streaming::{Message, SocketError};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::service::streaming::{self as svc, Timeline, Viewer};

@@ -119,15 +119,7 @@ pub async fn candidates(
     page: Page,
     limit: u64,
 ) -> Result<Vec<i64>, DbErr> {
-    let mut sql = String::from(
-        "SELECT c.id FROM statuses c WHERE c.account_id IN \
-         (SELECT la.account_id FROM list_accounts la JOIN follows f \
-          ON f.account_id = ? AND f.target_account_id = la.account_id WHERE la.list_id = ?)",
-    );
-    let mut values: Vec<Value> = vec![list.account_id.into(), list.id.into()];
-    super::statuses::push_bounds(&mut sql, &mut values, "c.id", page);
-    sql.push_str(if page.ascending() { " ORDER BY c.id ASC" } else { " ORDER BY c.id DESC" });
-    sql.push_str(&format!(" LIMIT {limit}"));
-    let rows = IdRow::find_by_statement(statement(db.get_database_backend(), &sql, values)).all(db).await?;
-    Ok(rows.into_iter().map(|r| r.id).collect())
+    let authors = "SELECT la.account_id FROM list_accounts la JOIN follows f \
+         ON f.account_id = ? AND f.target_account_id = la.account_id WHERE la.list_id = ?";
+    super::statuses::newest_by(db, authors, vec![list.account_id.into(), list.id.into()], page, limit).await
 }

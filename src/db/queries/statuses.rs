@@ -116,18 +116,40 @@ pub async fn home_candidates(
     page: Page,
     limit: u64,
 ) -> Result<Vec<i64>, DbErr> {
-    let mut sql = String::from(
-        "SELECT c.id FROM statuses c WHERE c.account_id IN \
-         (SELECT f.target_account_id FROM follows f WHERE f.account_id = ? AND NOT EXISTS \
-          (SELECT 1 FROM list_accounts la JOIN lists l ON l.id = la.list_id \
-           WHERE la.account_id = f.target_account_id AND l.account_id = ? AND l.exclusive = ?) \
-         UNION ALL SELECT ?)",
-    );
-    let mut values: Vec<Value> = vec![account.into(), account.into(), true.into(), account.into()];
-    push_bounds(&mut sql, &mut values, "c.id", page);
-    sql.push_str(if page.ascending() { " ORDER BY c.id ASC" } else { " ORDER BY c.id DESC" });
-    sql.push_str(&format!(" LIMIT {limit}"));
-    let rows = IdRow::find_by_statement(statement(db.get_database_backend(), &sql, values)).all(db).await?;
+    let authors = "SELECT f.target_account_id FROM follows f WHERE f.account_id = ? AND NOT EXISTS \
+         (SELECT 1 FROM list_accounts la JOIN lists l ON l.id = la.list_id \
+          WHERE la.account_id = f.target_account_id AND l.account_id = ? AND l.exclusive = ?) \
+         UNION ALL SELECT ?";
+    let values: Vec<Value> = vec![account.into(), account.into(), true.into(), account.into()];
+    newest_by(db, authors, values, page, limit).await
+}
+
+/// Ids of the newest (or, reading upwards, oldest) `limit` statuses by the accounts that
+/// `authors` (a `SELECT` of account ids) lists, inside the page's bounds, from the
+/// `(account_id, id)` index. SQLite reads each author's index range by itself; PostgreSQL is
+/// told to (a `LATERAL` join), or it would rather scan every post in the range.
+pub async fn newest_by(
+    db: &impl ConnectionTrait,
+    authors: &str,
+    mut values: Vec<Value>,
+    page: Page,
+    limit: u64,
+) -> Result<Vec<i64>, DbErr> {
+    let backend = db.get_database_backend();
+    let order = if page.ascending() { "ASC" } else { "DESC" };
+    let mut sql = if backend == DbBackend::Postgres {
+        let mut inner = String::from("SELECT s.id FROM statuses s WHERE s.account_id = a.id");
+        push_bounds(&mut inner, &mut values, "s.id", page);
+        format!(
+            "SELECT c.id FROM ({authors}) a (id) CROSS JOIN LATERAL ({inner} ORDER BY s.id {order} LIMIT {limit}) c"
+        )
+    } else {
+        let mut sql = format!("SELECT c.id FROM statuses c WHERE c.account_id IN ({authors})");
+        push_bounds(&mut sql, &mut values, "c.id", page);
+        sql
+    };
+    sql.push_str(&format!(" ORDER BY c.id {order} LIMIT {limit}"));
+    let rows = IdRow::find_by_statement(statement(backend, &sql, values)).all(db).await?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
