@@ -361,3 +361,58 @@ async fn approval_invites_and_password_reset() {
     b.sign_in("erin", "a brand new password").await;
     assert_eq!(erin.get("/notifications").await.status, StatusCode::SEE_OTHER, "the reset signed her out everywhere");
 }
+
+/// A poll posted from an app shows in the web UI: a form while the reader may vote, then the
+/// results with their choice. A second vote, an empty vote, and a vote in a poll the reader
+/// cannot see are refused and change nothing.
+#[tokio::test]
+async fn polls_show_and_take_votes_in_the_web_ui() {
+    let node = TestNode::start().await;
+    let ann = node.create_member("ann").await;
+    node.create_member("ben").await;
+    node.create_member("cat").await;
+    let poll = |text: &str, visibility: &str| {
+        serde_json::json!({ "status": text, "visibility": visibility,
+            "poll": { "options": ["Monday", "Tuesday"], "expires_in": 3600 } })
+    };
+    let public = ann.post_status(poll("Which day suits?", "public")).await;
+    let id = public["id"].as_str().expect("id").to_owned();
+    let poll_id = public["poll"]["id"].as_str().expect("poll id").to_owned();
+    let private = ann.post_status(poll("Followers: which day?", "private")).await;
+    let private_id = private["id"].as_str().expect("id").to_owned();
+
+    let ben = Browser::new(&node.base_url);
+    ben.sign_in("ben@example.org", PASSWORD).await;
+    let page = ben.get(&format!("/@ann/{id}")).await;
+    assert!(
+        page.has("Poll: choose one") && page.has("type=\"radio\"") && page.has(">Tuesday</label>"),
+        "{}",
+        page.html
+    );
+    assert!(page.has("No votes yet"));
+
+    let empty = ben.submit(&format!("/statuses/{id}/vote"), &page.csrf(), &[]).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", empty.html);
+    assert!(empty.has("Choose an option to vote for"));
+
+    let voted = ben.submit(&format!("/statuses/{id}/vote"), &page.csrf(), &[("choices[]", "1")]).await;
+    assert_eq!(voted.status, StatusCode::SEE_OTHER, "{}", voted.html);
+    let after = ben.follow(&voted).await;
+    assert!(after.has("Tuesday <strong>(your choice)</strong>"), "{}", after.html);
+    assert!(after.has("100% (1)") && after.has("0% (0)") && after.has("1 person voted"), "{}", after.html);
+    assert!(!after.has("Poll: choose one"), "no second form after voting");
+
+    let again = ben.submit(&format!("/statuses/{id}/vote"), &after.csrf(), &[("choices[]", "0")]).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", again.html);
+    let shown = ann.get(&format!("/api/v1/polls/{poll_id}")).await.ok().clone();
+    assert_eq!((shown["votes_count"].clone(), shown["options"][1]["votes_count"].clone()), (1.into(), 1.into()));
+
+    // Cat does not follow Ann: her followers-only poll is not there for Cat to vote in.
+    let cat = Browser::new(&node.base_url);
+    cat.sign_in("cat@example.org", PASSWORD).await;
+    let home = cat.get("/").await;
+    let refused = cat.submit(&format!("/statuses/{private_id}/vote"), &home.csrf(), &[("choices[]", "0")]).await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND, "{}", refused.html);
+    let private_poll = ann.get(&format!("/api/v1/statuses/{private_id}")).await.ok()["poll"].clone();
+    assert_eq!(private_poll["votes_count"], 0, "{private_poll}");
+}

@@ -13,6 +13,67 @@ pub struct MediaCard {
     pub height: i32,
 }
 
+/// One option of a poll, with its share of the votes.
+pub struct PollOptionCard {
+    pub index: usize,
+    pub title: String,
+    pub votes: i64,
+    pub percent: i64,
+    /// The reader chose it.
+    pub chosen: bool,
+}
+
+/// A poll: a form while the reader may still vote, its results otherwise.
+pub struct PollCard {
+    pub multiple: bool,
+    pub can_vote: bool,
+    pub options: Vec<PollOptionCard>,
+    /// "3 people voted".
+    pub voters_label: String,
+    /// "Closes …" or "Closed …"; empty for a poll without an end.
+    pub ends_label: String,
+}
+
+/// The poll of a status as the reader sees it.
+pub fn poll_card(p: &crate::service::polls::PollView, viewer: Option<i64>) -> PollCard {
+    let open = !crate::service::polls::expired(&p.poll);
+    let own = p.own_votes.clone().unwrap_or_default();
+    // A multiple-choice poll's shares are of the people who voted, as on Mastodon.
+    let whole = if p.poll.multiple { p.voters_count } else { p.votes_count };
+    let options = p
+        .titles
+        .iter()
+        .enumerate()
+        .map(|(i, title)| {
+            let votes = p.counts.get(i).copied().unwrap_or(0);
+            PollOptionCard {
+                index: i,
+                title: title.clone(),
+                votes,
+                percent: if whole > 0 { (votes * 100 + whole / 2) / whole } else { 0 },
+                chosen: i32::try_from(i).is_ok_and(|i| own.contains(&i)),
+            }
+        })
+        .collect();
+    let voters_label = match p.voters_count {
+        0 => "No votes yet".to_owned(),
+        1 => "1 person voted".to_owned(),
+        n => format!("{n} people voted"),
+    };
+    let ends_label = match p.poll.expires_at {
+        Some(t) if open => format!("Closes {}", date_label(t)),
+        Some(t) => format!("Closed {}", date_label(t)),
+        None => String::new(),
+    };
+    PollCard {
+        multiple: p.poll.multiple,
+        can_vote: viewer.is_some() && open && !p.own_poll && own.is_empty(),
+        options,
+        voters_label,
+        ends_label,
+    }
+}
+
 pub struct Card {
     pub id: String,
     pub url: String,
@@ -29,6 +90,7 @@ pub struct Card {
     pub spoiler: String,
     pub content: String,
     pub media: Vec<MediaCard>,
+    pub poll: Option<PollCard>,
     pub replies: i64,
     pub boosts: i64,
     pub favourites: i64,
@@ -127,6 +189,7 @@ pub fn card(v: &StatusView, viewer: Option<i64>) -> Card {
                 height: m.height,
             })
             .collect(),
+        poll: shown.poll.as_ref().map(|p| poll_card(p, viewer)),
         replies: shown.replies_count,
         boosts: shown.reblogs_count,
         favourites: shown.favourites_count,

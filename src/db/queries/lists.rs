@@ -106,11 +106,6 @@ pub async fn lists_containing(db: &impl ConnectionTrait, owner: i64, account: i6
         .await
 }
 
-#[derive(Debug, FromQueryResult)]
-struct IdRow {
-    id: i64,
-}
-
 /// Ids of the newest (or, reading upwards, the oldest) `limit` statuses by members of the list
 /// whom its owner follows, inside the page's bounds; from the `(account_id, id)` index alone.
 pub async fn candidates(

@@ -46,6 +46,32 @@ pub fn routes() -> Router<AppState> {
         .route("/statuses/{id}/history", get(history))
         .route("/statuses/{id}/parent", get(parent))
         .route("/statuses/{id}/file", get(file_form).post(file))
+        .route("/statuses/{id}/vote", post(vote))
+}
+
+/// Votes in a post's poll with the choices ticked (`choices[]`, option numbers from 0).
+async fn vote(
+    State(state): State<AppState>,
+    user: WebUser,
+    anon: AnonCsrf,
+    Path(id): Path<String>,
+    form: ApiForm,
+) -> PageResult {
+    csrf(&state, Some(&user), &anon, &form)?;
+    let id = id_of(&state, &id)?;
+    let choices: Vec<i64> = match form.fields.get("choices") {
+        Some(serde_json::Value::Array(list)) => list.iter().filter_map(|v| v.as_str()?.parse().ok()).collect(),
+        Some(serde_json::Value::String(one)) => one.parse().ok().into_iter().collect(),
+        _ => Vec::new(),
+    };
+    if choices.is_empty() {
+        return Err(crate::web::error_page(&state, AppError::unprocessable("Choose an option to vote for")));
+    }
+    let poll = crate::db::queries::polls::for_statuses(&state.db.conn, &[id]).await.or_page(&state)?;
+    let Some(poll) = poll.first() else { return Err(crate::web::error_page(&state, AppError::not_found())) };
+    crate::service::polls::vote(&state, &user.account, poll.id, &choices).await.or_page(&state)?;
+    let back = status_url(&state, id).await.unwrap_or_else(|_| "/".into());
+    Ok(redirect_with(&state, &back, "Your vote has been counted"))
 }
 
 /// The URL of a status's page.
