@@ -657,3 +657,61 @@ async fn reports_reach_the_admin_page_and_only_readable_posts_can_be_attached() 
     assert_eq!(again.status.as_u16(), 404, "already resolved");
     node.anon().post("/api/v1/reports", json!({"account_id": carol.id})).await.expect(401);
 }
+
+/// Another server may copy a post's files (the signed media path asks
+/// `server_may_read_media`) only when someone there is in the post's audience: a follower for a
+/// followers-only post, a mentioned account for a direct one. A server with nobody in the
+/// audience gets nothing, nor does any server get a file not attached to a post.
+#[tokio::test]
+async fn only_servers_with_someone_in_the_audience_may_copy_a_posts_files() {
+    use khub::db::queries::{graph, statuses as sq};
+    use khub::service::visibility::server_may_read_media;
+    let node = TestNode::start().await;
+    let db = &node.state.db.conn;
+    let ann = node.create_member("ann").await;
+    let ann_id: i64 = ann.id.parse().expect("id");
+    let fan = remote_account(&node, "fan", "far.example").await;
+    let pen = remote_account(&node, "pen", "near.example").await;
+    graph::insert_follow(db, khub::ids::next_id(), fan, ann_id, None).await.expect("follow");
+
+    let mut files = Vec::new();
+    for (n, visibility) in ["public", "private", "direct"].iter().enumerate() {
+        let media = ann.upload("chart.png", "image/png", common::png(8, 8), "A chart").await.ok().clone();
+        let post = ann
+            .post_status(
+                json!({ "status": format!("chart {n}"), "visibility": visibility, "media_ids": [media["id"]] }),
+            )
+            .await;
+        if *visibility == "direct" {
+            let status: i64 = post["id"].as_str().expect("id").parse().expect("id");
+            sq::set_mentions_and_tags(db, status, &[pen], &[]).await.expect("mention pen");
+        }
+        files.push(media["id"].as_str().expect("media id").parse::<i64>().expect("id"));
+    }
+    let loose = ann.upload("draft.png", "image/png", common::png(8, 8), "Not posted").await.ok().clone();
+    files.push(loose["id"].as_str().expect("media id").parse().expect("id"));
+    let media = sq::media_by_ids(db, &files).await.expect("media");
+    let may = |domain: &'static str, file: i64| {
+        let m = media.iter().find(|m| m.id == file).expect("media row").clone();
+        async move { server_may_read_media(db, domain, &m).await.expect("decision") }
+    };
+    let (public, private, direct, unattached) = (files[0], files[1], files[2], files[3]);
+    // (server, file, may copy): far.example has a follower; near.example a mentioned account;
+    // elsewhere.example nobody.
+    let expected = [
+        ("far.example", public, true),
+        ("near.example", public, true),
+        ("elsewhere.example", public, true),
+        ("far.example", private, true),
+        ("near.example", private, false),
+        ("elsewhere.example", private, false),
+        ("far.example", direct, false),
+        ("near.example", direct, true),
+        ("elsewhere.example", direct, false),
+        ("far.example", unattached, false),
+        ("near.example", unattached, false),
+    ];
+    for (domain, file, want) in expected {
+        assert_eq!(may(domain, file).await, want, "{domain} copying file {file}");
+    }
+}
