@@ -85,6 +85,27 @@ pub async fn show(state: &AppState, viewer: Option<i64>, name: &str) -> AppResul
     Ok(TagView { history: history(state, &tag).await?, name: tag, following })
 }
 
+/// Hashtags for a search (`#name` or `name`): the one typed first, if it can be a hashtag, then
+/// the hashtags of public posts that start with it, most used first. `offset` pages through
+/// that whole list.
+pub async fn search(
+    state: &AppState,
+    viewer: Option<i64>,
+    query: &str,
+    limit: u64,
+    offset: u64,
+) -> AppResult<Vec<TagView>> {
+    let Ok(typed) = normalise(query) else { return Ok(vec![]) };
+    let mut names = vec![typed.clone()];
+    let used = tq::public_with_prefix(&state.db.conn, &typed, limit + offset + 1, 0).await?;
+    names.extend(used.into_iter().filter(|n| *n != typed));
+    let mut out = Vec::new();
+    for name in names.into_iter().skip(offset as usize).take(limit as usize) {
+        out.push(show(state, viewer, &name).await?);
+    }
+    Ok(out)
+}
+
 pub async fn follow(state: &AppState, me: i64, name: &str, on: bool) -> AppResult<TagView> {
     let tag = normalise(name)?;
     let tx = state.db.begin_write().await?;

@@ -165,3 +165,31 @@ pub async fn most_used_tags(db: &impl ConnectionTrait, account: i64, limit: u64)
             .await?;
     Ok(rows.into_iter().map(|r| r.tag).collect())
 }
+
+/// Hashtags starting with `prefix` (lower case) that public posts carry, most used first.
+/// Hashtags seen only on followers-only, direct or unlisted posts are never listed.
+pub async fn public_with_prefix(
+    db: &impl ConnectionTrait,
+    prefix: &str,
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<String>, DbErr> {
+    let escaped: String = prefix
+        .chars()
+        .flat_map(|c| match c {
+            '!' | '%' | '_' => vec!['!', c],
+            c => vec![c],
+        })
+        .collect();
+    let sql = format!(
+        "SELECT st.tag AS name FROM status_tags st JOIN statuses s ON s.id = st.status_id \
+         WHERE st.tag LIKE ? ESCAPE '!' AND s.visibility = 'public' \
+         GROUP BY st.tag ORDER BY COUNT(*) DESC, st.tag LIMIT {limit} OFFSET {offset}"
+    );
+    let stmt = super::statuses::statement(db.get_database_backend(), &sql, vec![format!("{escaped}%").into()]);
+    let mut out = Vec::new();
+    for row in db.query_all_raw(stmt).await? {
+        out.push(row.try_get_by_index::<String>(0)?);
+    }
+    Ok(out)
+}
